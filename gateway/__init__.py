@@ -1,0 +1,1 @@
+"""The reference integration gateway: the system under test, in the box."""

@@ -1,0 +1,1 @@
+"""Scenario runner, nemesis, oracle, reports and the plantwin command."""

@@ -1,0 +1,1 @@
+"""Protocol-faithful ERP mocks: SAP S/4HANA (OData V2) and Odoo."""

@@ -1,0 +1,1 @@
+"""Odoo mock: the external API with stock and manufacturing rules."""

@@ -1,0 +1,1 @@
+"""SAP S/4HANA mock: OData V2 services with business rules and faults."""

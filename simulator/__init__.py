@@ -1,0 +1,1 @@
+"""The plant twin: a SimPy model of shift-based production."""
