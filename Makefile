@@ -15,8 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/plantwin schemas --check
-	$(BIN)/plantwin --help
+	$(BIN)/plantwin run scenarios/baseline-shift.yaml --report-dir reports/demo
 
 test: lint typecheck pytest
 

@@ -95,6 +95,18 @@ class WorkCenter(_Model):
     equipment: list[str] = Field(default_factory=list)
 
 
+class ReasonCode(_Model):
+    """A plant's scrap or variance reason and the ERPs' keys for it.
+
+    SAP's variance reason (``VarianceReasonCode``) is a four-character key
+    customised per plant; Odoo takes free text.
+    """
+
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    sap: Annotated[str, Field(min_length=1, max_length=4)]
+    description: str = ""
+
+
 class OrderOperation(_Model):
     operation: Annotated[str, Field(pattern=r"^\d{4}$")]
     work_center: str
@@ -141,6 +153,7 @@ class MasterData(_Model):
     materials: list[Material] = Field(min_length=1)
     storage_locations: list[StorageLocation] = Field(default_factory=list)
     work_centers: list[WorkCenter] = Field(default_factory=list)
+    reasons: list[ReasonCode] = Field(default_factory=list)
     orders: list[Order] = Field(default_factory=list)
     opening_stock: list[StockBalance] = Field(default_factory=list)
 
@@ -172,6 +185,9 @@ class MasterData(_Model):
 
     def unit(self, code: str) -> Unit:
         return _find(self.units, "code", code, "unit")
+
+    def reason(self, code: str) -> ReasonCode:
+        return _find(self.reasons, "code", code, "reason")
 
     def storage_location(self, plant: str, code: str) -> StorageLocation:
         for location in self.storage_locations:

@@ -14,7 +14,9 @@ import typer
 from rich.console import Console
 
 from contracts import __version__
-from contracts.export import SCHEMA_DIR, schema_drift, write_schemas
+from contracts.export import SCHEMA_DIR, render, schema_drift, write_schemas
+
+SCENARIO_SCHEMA = "scenario.schema.json"
 
 app = typer.Typer(
     name="plantwin",
@@ -52,14 +54,23 @@ def schemas(
         bool, typer.Option("--check", help="Exit 1 if committed schemas drifted.")
     ] = False,
 ) -> None:
-    """Generate the JSON Schemas of the plant-event contract."""
+    """Generate the JSON Schemas of the plant-event contract and of scenarios."""
+    from harness.scenario import scenario_schema
+
+    scenario_file = out / SCENARIO_SCHEMA
+    scenario_text = render(scenario_schema())
     if check:
         drift = schema_drift(out)
+        current = scenario_file.read_text() if scenario_file.exists() else None
+        if current != scenario_text:
+            drift.append(SCENARIO_SCHEMA)
         for name in drift:
             typer.echo(f"drift: {out / name} differs from the models", err=True)
         raise typer.Exit(1 if drift else 0)
     for path in write_schemas(out):
         typer.echo(str(path))
+    scenario_file.write_text(scenario_text, encoding="utf-8")
+    typer.echo(str(scenario_file))
 
 
 def _register_parts() -> None:

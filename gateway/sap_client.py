@@ -1,0 +1,160 @@
+"""An OData V2 client for SAP S/4HANA writes, as SAP Gateway expects them.
+
+Basic auth, ``sap-client``, the CSRF handshake (``x-csrf-token: Fetch`` on a
+GET of the service root; the token and the session cookie go with every
+write, and a ``403`` answering ``x-csrf-token: Required`` fetches a new one),
+and SAP Gateway's repeatable requests: ``RequestID`` (32 uppercase hex
+characters derived from the event id) and ``RepeatabilityCreation`` (RFC
+1123), so that a resent write whose first answer was lost posts nothing twice.
+
+Answers are sorted into what the worker does next: a timeout, a broken
+connection, a 5xx or a locked material (``M3/897``) is transient; a stock
+deficit (``M7/021``) is a ``DeficitError``; any other business error is
+permanent and carries SAP's own code and message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+import httpx
+
+from gateway.config import SapDestination
+from gateway.errors import DeficitError, PermanentError, TransientError
+from gateway.sap_mapping import SapPosting
+
+SERVICE_ROOT = "/sap/opu/odata/sap"
+LOCKED_MATERIAL = "M3/897"
+STOCK_DEFICIT = "M7/021"
+_TRANSIENT_STATUS = {408, 425, 429}
+
+
+def request_id(event_id: str) -> str:
+    """SAP Gateway's ``RequestID`` for an event: stable across retries and
+    restarts, so that SAP recognises a resend."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, event_id).hex.upper()
+
+
+def repeatability_creation(moment: float) -> str:
+    return format_datetime(datetime.fromtimestamp(moment, UTC), usegmt=True)
+
+
+class SapClient:
+    """Writes to one SAP system; one session (cookie and CSRF token)."""
+
+    def __init__(self, config: SapDestination) -> None:
+        params = {"sap-client": config.client} if config.client else {}
+        self._client = httpx.AsyncClient(
+            base_url=config.base_url.rstrip("/"),
+            auth=(config.user, config.password),
+            timeout=config.timeout_s,
+            params=params,
+            headers={"Accept": "application/json"},
+            limits=httpx.Limits(max_connections=config.workers + 4),
+        )
+        self._token: str | None = None
+        self._token_lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def create(
+        self, posting: SapPosting, idempotency: tuple[str, float] | None
+    ) -> dict[str, Any]:
+        """POST ``posting``; ``idempotency`` is (RequestID, creation time) or
+        None to send the write without repeatable-request headers."""
+        path = f"{SERVICE_ROOT}/{posting.service}/{posting.entity_set}"
+        for _ in range(2):
+            token = await self._session_token(posting.service)
+            headers = {"x-csrf-token": token, "Content-Type": "application/json"}
+            if idempotency is not None:
+                headers["RequestID"] = idempotency[0]
+                headers["RepeatabilityCreation"] = repeatability_creation(
+                    idempotency[1]
+                )
+            response = await self._send("POST", path, posting.body, headers)
+            if (
+                response.status_code == 403
+                and response.headers.get("x-csrf-token", "").lower() == "required"
+            ):
+                if self._token == token:  # not renewed by another write yet
+                    self._token = None
+                continue
+            return _answer(response)
+        raise TransientError("CSRF", "SAP refused the CSRF token twice")
+
+    async def _session_token(self, service: str) -> str:
+        """The session's CSRF token; one fetch at a time, so that parallel
+        writes share one session instead of racing to open several."""
+        token = self._token
+        if token is not None:
+            return token
+        async with self._token_lock:
+            if self._token is None:
+                self._token = await self._fetch_token(service)
+            return self._token
+
+    async def _fetch_token(self, service: str) -> str:
+        response = await self._send(
+            "GET", f"{SERVICE_ROOT}/{service}/", None, {"x-csrf-token": "Fetch"}
+        )
+        token: str | None = response.headers.get("x-csrf-token")
+        if response.status_code >= 400 or not token:
+            _answer(response)
+            raise TransientError("CSRF", "SAP sent no CSRF token")
+        return token
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        try:
+            return await self._client.request(method, path, json=body, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise TransientError("TIMEOUT", f"{type(exc).__name__} on {path}") from None
+        except httpx.TransportError as exc:
+            raise TransientError(
+                "CONNECTION", f"{type(exc).__name__} on {path}"
+            ) from None
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    status = response.status_code
+    if status < 400:
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        result: dict[str, Any] = body.get("d", body) if isinstance(body, dict) else {}
+        return result
+    code, message = _sap_error(response)
+    if status >= 500 or status in _TRANSIENT_STATUS:
+        raise TransientError(code or f"HTTP{status}", message)
+    if code == LOCKED_MATERIAL:
+        raise TransientError(code, message)
+    if code == STOCK_DEFICIT:
+        raise DeficitError(code, message)
+    raise PermanentError(code or f"HTTP{status}", message)
+
+
+def _sap_error(response: httpx.Response) -> tuple[str, str]:
+    """SAP's error code and message (``{"error": {"code", "message":
+    {"value"}}}``), or the status line when the body says nothing."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", f"HTTP {response.status_code}: {response.text[:200]}"
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    if not isinstance(error, dict):
+        return "", f"HTTP {response.status_code}"
+    message = error.get("message", "")
+    if isinstance(message, dict):
+        message = message.get("value", "")
+    return str(error.get("code", "")), str(message) or f"HTTP {response.status_code}"
