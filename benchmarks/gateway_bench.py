@@ -2,7 +2,7 @@
 
 - single-event durable ingest (events/s) beside POSTs/s against a bare
   FastAPI endpoint served the same way (uvicorn), and their ratio
-  (target >= 0.6);
+  (target >= 0.6); the median of three interleaved rounds each;
 - p99 ingest latency at half the maximum single-event rate (open loop: a
   request's latency counts from when it was due, so queueing shows);
 - batch ingest (events/s, target >= 20,000);
@@ -37,6 +37,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from email.utils import formatdate
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import httpx
@@ -61,6 +62,7 @@ ZONE = timezone(timedelta(hours=1))
 CONCURRENCY = 32
 STREAMS = 64
 BATCH = 500
+ROUNDS = 3
 SAP_AUTH = "Basic " + base64.b64encode(b"PLANTTWIN:planttwin").decode()
 CONFIRMATIONS = "/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV"
 
@@ -329,7 +331,7 @@ def drained(url: str, expected: int) -> bool:
                 and status["in_flight"] == 0)
 
 
-# The run -------------------------------------------------------------------------------
+# The run -----------------------------------------------------------------------------
 
 
 class Bench:
@@ -361,17 +363,22 @@ class Bench:
         return port
 
     def run(self) -> None:
-        singles = [e.to_json().encode() for e in events(self.count, "single")]
         bare = self.start("bare", [sys.executable, __file__, "--bare-server"])
         durable = self.start_gateway("ingest", None)
         headers = ingest_headers(CONTENT_TYPE)
 
-        bare_rate = asyncio.run(
-            closed_loop(bare, "/v1/events", singles, headers, CONCURRENCY)
-        )
-        single_rate = asyncio.run(
-            closed_loop(durable, "/v1/events", singles, headers, CONCURRENCY)
-        )
+        bare_rates, single_rates = [], []
+        for round_ in range(ROUNDS):  # interleaved, so that both see the same load
+            singles = [
+                e.to_json().encode() for e in events(self.count, f"single{round_}")
+            ]
+            bare_rates.append(asyncio.run(
+                closed_loop(bare, "/v1/events", singles, headers, CONCURRENCY)
+            ))
+            single_rates.append(asyncio.run(
+                closed_loop(durable, "/v1/events", singles, headers, CONCURRENCY)
+            ))
+        bare_rate, single_rate = median(bare_rates), median(single_rates)
         self.results["bare_fastapi_posts_per_s"] = round(bare_rate)
         self.results["single_ingest_events_per_s"] = round(single_rate)
         self.results["single_vs_bare_ratio"] = round(single_rate / bare_rate, 2)
@@ -436,7 +443,13 @@ def main() -> None:
         bench.run()
     finally:
         bench.stop()
-    print(json.dumps(bench.results, indent=2))
+    results = bench.results
+    results["targets_met"] = {
+        "single_vs_bare_ratio >= 0.6": results["single_vs_bare_ratio"] >= 0.6,
+        "batch_ingest >= 20000/s": results["batch_ingest_events_per_s"] >= 20_000,
+        "end_to_end >= 2000/s": results["end_to_end_events_per_s"] >= 2_000,
+    }
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -56,4 +57,22 @@ def create_app(config: GatewayConfig, master: MasterData | None = None) -> FastA
     app.include_router(ingress_router)
     app.include_router(operations_router)
     app.include_router(probes)
+    routes_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return with_security(routes_document())
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def with_security(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare the bearer keys: ``/v1/`` takes a plant or the operator key;
+    the probes and ``/metrics`` take none."""
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    for path, operations in document["paths"].items():
+        needs_key = path.startswith("/v1/")
+        for operation in operations.values():
+            operation["security"] = [{"bearer": []}] if needs_key else []
+    return document

@@ -12,6 +12,7 @@ destinations:
   odoo: {enabled: false, url: "http://127.0.0.1:8200", db: planttwin,
          login: integration, api_key: "..."}
 ordering: {gap_timeout_s: 30}
+monitoring: {stuck_after_s: 300}
 retry: {attempts: 5, backoff_base_s: 0.2, backoff_max_s: 5, deficit_window_s: 120}
 defects: []
 ```
@@ -38,14 +39,18 @@ Defect = Literal[
     "utc_posting_date",
     "ignore_unit_conversion",
 ]
-DEFECTS: tuple[str, ...] = (
-    "no_dedup",
-    "no_ordering",
-    "no_retries",
-    "retries_without_idempotency",
-    "utc_posting_date",
-    "ignore_unit_conversion",
-)
+DEFECT_EFFECTS: dict[str, str] = {
+    "no_dedup": "a repeated event id is stored and delivered again",
+    "no_ordering": "events leave as they arrive, not in sequence per subject",
+    "no_retries": "a transient failure is a dead letter at once",
+    "retries_without_idempotency": (
+        "retries carry no RequestID and do not search Odoo first"
+    ),
+    "utc_posting_date": "posting dates are the UTC day, not the plant's",
+    "ignore_unit_conversion": "quantities are posted in the plant's number",
+}
+"""What each deliberate defect breaks, as the gateway's start-up log says."""
+DEFECTS: tuple[str, ...] = tuple(DEFECT_EFFECTS)
 Seconds = Annotated[float, Field(ge=0)]
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
@@ -165,6 +170,13 @@ class Ingress(_Model):
     retry_after_s: Annotated[int, Field(ge=1)] = 5
 
 
+class Monitoring(_Model):
+    """A stream whose oldest open delivery is older than ``stuck_after_s`` is
+    listed as stuck in ``/v1/status``."""
+
+    stuck_after_s: PositiveSeconds = 300.0
+
+
 class Mqtt(_Model):
     """An MQTT subscription for plant edges that publish; the topic level
     ``plant_level`` (0-based) names the plant whose events it may carry."""
@@ -191,6 +203,7 @@ class GatewayConfig(_Model):
     retry: RetryPolicy = RetryPolicy()
     ingress: Ingress = Ingress()
     mqtt: Mqtt = Mqtt()
+    monitoring: Monitoring = Monitoring()
     defects: list[Defect] = Field(default_factory=list)
 
     def has(self, defect: Defect) -> bool:

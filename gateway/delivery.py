@@ -24,9 +24,10 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from contracts import ContractError, PlantEvent, parse_json
+from contracts import ContractError, PlantEvent
 from gateway.config import RetryPolicy, _Destination
 from gateway.errors import DeficitError, DeliveryError, PermanentError, TransientError
+from gateway.intake import parse_one
 from gateway.metrics import GatewayMetrics, log_delivery
 from gateway.records import Delivery
 from gateway.resilience import CircuitBreaker, RateLimiter
@@ -127,7 +128,7 @@ class DestinationWorker:
         started = time.monotonic()
         attempts = delivery.attempts
         try:
-            event = parse_json(delivery.body)
+            event = parse_one(delivery.body.encode())
         except ContractError as exc:
             await self._dead(delivery, attempts, "STORE", str(exc), started)
             return
@@ -144,6 +145,12 @@ class DestinationWorker:
                 if exc.code not in _BUSINESS_CODES:
                     self.breaker.failure()
                 raise
+            except DeliveryError:
+                raise
+            except Exception as exc:  # a gateway bug: visible, never stuck
+                raise PermanentError(
+                    "GATEWAY", f"{type(exc).__name__}: {exc}"[:500]
+                ) from exc
             self.breaker.success()
             return reference
 

@@ -10,9 +10,10 @@ that plant's events (403).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -29,6 +30,7 @@ from gateway.records import Acknowledgement
 
 router = APIRouter(tags=["ingress"])
 _SINGLE_TYPES = {CONTENT_TYPE, "application/json"}
+_JSON = "application/json"
 _BATCH_TYPES = {BATCH_CONTENT_TYPE, "application/json"}
 
 
@@ -86,8 +88,10 @@ async def _read(request: Request, limit: int, allowed: set[str]) -> bytes:
             f"{', '.join(sorted(allowed))}",
         )
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(int(declared), limit)
+    if declared.isdigit():
+        if int(declared) > limit:
+            raise _too_large(int(declared), limit)
+        return await request.body()  # the server stops at the declared length
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -144,7 +148,7 @@ def _guard(request: Request, events: list[PlantEvent], plant: str) -> None:
     responses={200: {"model": Ack, "description": "Repeat of an id"}, **_ERRORS},
     openapi_extra=_body_spec(CONTENT_TYPE, batch=False),
 )
-async def post_event(request: Request) -> JSONResponse:
+async def post_event(request: Request) -> Response:
     """Accept one CloudEvent (structured JSON mode)."""
     plant = plant_of(request)
     gateway = gateway_of(request)
@@ -161,7 +165,9 @@ async def post_event(request: Request) -> JSONResponse:
         raise _conflict(ack)
     original = Acknowledgement(ack.event_id, ack.position, ack.accepted_at)
     status = 202 if ack.status == "accepted" else 200
-    return JSONResponse(original.to_json(), status_code=status)
+    return Response(
+        json.dumps(original.to_json()), status_code=status, media_type=_JSON
+    )
 
 
 @router.post(

@@ -21,6 +21,7 @@ class GatewayMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._ingested: dict[tuple[str, str], Any] = {}
         self.ingested = Counter(
             "planttwin_gateway_events_ingested",
             "Events accepted by ingress, by plant and outcome.",
@@ -68,12 +69,36 @@ class GatewayMetrics:
             "Streams held by a sequence gap past the timeout.",
             registry=self.registry,
         )
+        self.store_commits = Counter(
+            "planttwin_gateway_store_commits",
+            "Transactions committed by the store (each holds a group of writes).",
+            registry=self.registry,
+        )
+        self.store_writes = Counter(
+            "planttwin_gateway_store_writes",
+            "Store operations committed (ingests, claims, outcomes, ...).",
+            registry=self.registry,
+        )
         self.circuit_open = Gauge(
             "planttwin_gateway_circuit_open",
             "1 while a destination's circuit breaker is open.",
             ["destination"],
             registry=self.registry,
         )
+
+    def count_ingested(self, plant: str, outcome: str, count: int) -> None:
+        """Events answered by ingress (the labelled child is kept: looking it
+        up costs more than counting)."""
+        key = (plant, outcome)
+        child = self._ingested.get(key)
+        if child is None:
+            child = self._ingested[key] = self.ingested.labels(plant, outcome)
+        child.inc(count)
+
+    def committed(self, operations: int) -> None:
+        """One group commit of ``operations`` store operations."""
+        self.store_commits.inc()
+        self.store_writes.inc(operations)
 
     def observe_status(self, status: dict[str, Any]) -> None:
         """Update the gauges from a ``/v1/status`` report."""

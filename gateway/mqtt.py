@@ -2,10 +2,12 @@
 
 The gateway subscribes to ``mqtt.topic`` (``planttwin/<plant>/events`` by
 default; the second level names the plant). A message is one CloudEvent or a
-JSON array of them. The handler stores the events before it returns, so the
-broker's QoS 1 acknowledgement follows the commit, as over HTTP. A message
-whose events are invalid, or name another plant than its topic, is dropped
-with a log line and counted; MQTT has no way to answer the edge.
+JSON array of them. The gateway acknowledges a QoS 1 or 2 message itself,
+after the events are committed, as over HTTP; a message it could not store
+stays unacknowledged and the broker delivers it again (the session is
+persistent). A message whose events are invalid, or name another plant than
+its topic, is acknowledged and dropped with a log line and counted: MQTT has
+no way to answer the edge, and a resend would not make it valid.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class MqttIngress:
             CallbackAPIVersion.VERSION2,
             client_id=self.settings.client_id,
             clean_session=False,
+            manual_ack=True,
         )
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -64,11 +67,20 @@ class MqttIngress:
                 "mqtt message rejected",
                 extra={"fields": {"topic": message.topic, "problem": str(exc)[:500]}},
             )
+            client.ack(message.mid, message.qos)
             return
         future = asyncio.run_coroutine_threadsafe(
             self.gateway.ingest(events), self._loop
         )
-        future.result(timeout=_STORE_TIMEOUT_S)
+        try:
+            future.result(timeout=_STORE_TIMEOUT_S)
+        except Exception as exc:  # not stored: no acknowledgement, a resend
+            LOG.error(
+                "mqtt message not stored",
+                extra={"fields": {"topic": message.topic, "error": repr(exc)[:300]}},
+            )
+            return
+        client.ack(message.mid, message.qos)
 
     def _events(self, topic: str, payload: bytes) -> list[PlantEvent]:
         events = parse_message(payload)

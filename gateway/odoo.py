@@ -29,6 +29,7 @@ on its own, so they cannot yet be written exactly once; SAP gets them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,16 @@ from gateway.odoo_rpc import OdooRpc
 from gateway.records import Delivery
 
 _PRIORITY = {1: "3", 2: "2", 3: "1", 4: "0"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a write stamps into ``x_event_id`` (the event id), and whether
+    to search for it first (always, unless retries without idempotency are
+    the deliberate defect)."""
+
+    key: str
+    search: bool = True
 Domain = list[tuple[str, str, Any]]
 
 
@@ -70,8 +81,9 @@ class OdooSender:
         )
         self.master = master
         self.ignore_unit_conversion = config.has("ignore_unit_conversion")
-        # A middleware without deduplication keeps no memory of event ids.
-        self.search_first = not config.has("no_dedup")
+        # Without deduplication each stored copy of an event is a write of
+        # its own (as with SAP's RequestID, see ``gateway.destinations``).
+        self.per_copy = config.has("no_dedup")
         self._cache: dict[tuple[str, str], int] = {}
 
     async def close(self) -> None:
@@ -81,18 +93,19 @@ class OdooSender:
         self, event: PlantEvent, delivery: Delivery, idempotent: bool
     ) -> str:
         data = event.data
-        search = idempotent and self.search_first
+        key = f"{event.id}#{delivery.position}" if self.per_copy else event.id
+        ref = Reference(key, search=idempotent)
         try:
             if isinstance(data, ScanRecorded):
-                return await self._transfer(event, data, search)
+                return await self._transfer(event, data, ref)
             if isinstance(data, MaintenanceRequested):
-                return await self._request(event, data, search)
+                return await self._request(event, data, ref)
             if isinstance(data, QualityInspected):
-                return await self._check(event, data, search)
+                return await self._check(event, data, ref)
             if isinstance(data, DowntimeStarted):
-                return await self._downtime_started(event, data, search)
+                return await self._downtime_started(event, data, ref)
             if isinstance(data, DowntimeEnded):
-                return await self._downtime_ended(event, data, search)
+                return await self._downtime_ended(event, data, ref)
         except UnknownMasterData as exc:
             raise PermanentError("MASTER_DATA", str(exc)) from None
         return "not for Odoo"
@@ -150,24 +163,22 @@ class OdooSender:
         self._cache[key] = lot
         return lot
 
-    async def _existing(
-        self, model: str, event: PlantEvent, search: bool
-    ) -> int | None:
-        if not search:
+    async def _existing(self, model: str, ref: Reference) -> int | None:
+        if not ref.search:
             return None
         found = await self.rpc.execute(
-            model, "search", [[["x_event_id", "=", event.id]]], limit=1
+            model, "search", [[["x_event_id", "=", ref.key]]], limit=1
         )
         return int(found[0]) if found else None
 
     async def _create_once(
-        self, model: str, event: PlantEvent, values: dict[str, Any], search: bool
+        self, model: str, values: dict[str, Any], ref: Reference
     ) -> str:
-        record = await self._existing(model, event, search)
+        record = await self._existing(model, ref)
         if record is None:
             record = int(
                 await self.rpc.execute(
-                    model, "create", [{**values, "x_event_id": event.id}]
+                    model, "create", [{**values, "x_event_id": ref.key}]
                 )
             )
         return f"{model} {record}"
@@ -175,11 +186,11 @@ class OdooSender:
     # Records ----------------------------------------------------------------
 
     async def _transfer(
-        self, event: PlantEvent, data: ScanRecorded, search: bool
+        self, event: PlantEvent, data: ScanRecorded, ref: Reference
     ) -> str:
-        picking = await self._existing("stock.picking", event, search)
+        picking = await self._existing("stock.picking", ref)
         if picking is None:
-            picking = await self._create_transfer(event, data)
+            picking = await self._create_transfer(event, data, ref.key)
         [row] = await self.rpc.execute(
             "stock.picking", "read", [[picking]], fields=["state", "name"]
         )
@@ -201,17 +212,24 @@ class OdooSender:
                 )
         return f"stock.picking {picking}"
 
-    async def _create_transfer(self, event: PlantEvent, data: ScanRecorded) -> int:
+    async def _create_transfer(
+        self, event: PlantEvent, data: ScanRecorded, key: str
+    ) -> int:
         company = await self._company(event.plant)
         source = await self._location(event.plant, data.from_location, company)
         target = await self._location(event.plant, data.to_location, company)
         product = await self._product(data.material)
-        unit = (
-            self.master.material(data.material).base_unit
-            if self.ignore_unit_conversion
-            else data.unit
-        )
-        quantity = float(self.master.round_for(unit, data.quantity))
+        unit, amount = data.unit, data.quantity
+        base_unit = self.master.material(data.material).base_unit
+        if self.ignore_unit_conversion:
+            unit = base_unit
+        elif self.master.round_for(unit, amount) != amount:
+            # Odoo would round 4.48 boxes to 4: an opened box goes in the
+            # material's base unit, where it is exact.
+            unit, amount = base_unit, self.master.to_base(
+                data.material, amount, data.unit
+            )
+        quantity = float(self.master.round_for(unit, amount))
         uom = await self._uom(unit)
         line: dict[str, Any] = {
             "product_id": product,
@@ -224,7 +242,7 @@ class OdooSender:
             line["lot_id"] = await self._lot(data.lot, product, company)
         move = {
             "name": f"scan {data.barcode}",
-            "x_event_id": event.id,
+            "x_event_id": key,
             "product_id": product,
             "product_uom_qty": quantity,
             "product_uom": uom,
@@ -244,14 +262,14 @@ class OdooSender:
             "location_id": source,
             "location_dest_id": target,
             "origin": data.handling_unit,
-            "x_event_id": event.id,
+            "x_event_id": key,
             "company_id": company,
             "move_ids": [[0, 0, move]],
         }
         return int(await self.rpc.execute("stock.picking", "create", [values]))
 
     async def _request(
-        self, event: PlantEvent, data: MaintenanceRequested, search: bool
+        self, event: PlantEvent, data: MaintenanceRequested, ref: Reference
     ) -> str:
         company = await self._company(event.plant)
         equipment = await self._find(
@@ -267,10 +285,10 @@ class OdooSender:
             "request_date": event.time.date().isoformat(),
             "company_id": company,
         }
-        return await self._create_once("maintenance.request", event, values, search)
+        return await self._create_once("maintenance.request", values, ref)
 
     async def _check(
-        self, event: PlantEvent, data: QualityInspected, search: bool
+        self, event: PlantEvent, data: QualityInspected, ref: Reference
     ) -> str:
         company = await self._company(event.plant)
         product = await self._product(data.material)
@@ -282,7 +300,7 @@ class OdooSender:
             "note": f"usage decision {data.decision} on lot {data.lot}",
             "company_id": company,
         }
-        return await self._create_once("quality.check", event, values, search)
+        return await self._create_once("quality.check", values, ref)
 
     async def _workcenter(self, plant: str, code: str) -> tuple[int, int]:
         company = await self._company(plant)
@@ -303,7 +321,7 @@ class OdooSender:
         )
 
     async def _downtime_started(
-        self, event: PlantEvent, data: DowntimeStarted, search: bool
+        self, event: PlantEvent, data: DowntimeStarted, ref: Reference
     ) -> str:
         workcenter, company = await self._workcenter(event.plant, data.work_center)
         values: dict[str, Any] = {
@@ -313,12 +331,10 @@ class OdooSender:
             "date_start": odoo_datetime(event.time),
             "company_id": company,
         }
-        return await self._create_once(
-            "mrp.workcenter.productivity", event, values, search
-        )
+        return await self._create_once("mrp.workcenter.productivity", values, ref)
 
     async def _downtime_ended(
-        self, event: PlantEvent, data: DowntimeEnded, search: bool
+        self, event: PlantEvent, data: DowntimeEnded, ref: Reference
     ) -> str:
         """Close the open line of this downtime; a resend finds it closed.
         When the start never reached Odoo, the whole interval is logged."""
@@ -340,7 +356,7 @@ class OdooSender:
                 model, "write", [[lines[0]["id"]], {"date_end": end}]
             )
             return f"{model} {lines[0]['id']} closed"
-        if lines and search:
+        if lines and ref.search:
             return f"{model} {lines[0]['id']} closed before"
         values: dict[str, Any] = {
             "workcenter_id": workcenter,
@@ -350,7 +366,7 @@ class OdooSender:
             "date_end": end,
             "company_id": company,
         }
-        return await self._create_once(model, event, values, search)
+        return await self._create_once(model, values, ref)
 
 
 def _downtime_text(data: DowntimeStarted | DowntimeEnded) -> str:

@@ -31,14 +31,6 @@ def openapi_document() -> dict[str, Any]:
     config = parse_config(_PLACEHOLDER)
     app = create_app(config, MasterData.model_validate(_MASTER))
     document: dict[str, Any] = app.openapi()
-    document["components"] = document.get("components", {})
-    document["components"]["securitySchemes"] = {
-        "bearer": {"type": "http", "scheme": "bearer"}
-    }
-    for path, operations in document["paths"].items():
-        needs_key = path.startswith("/v1/")
-        for operation in operations.values():
-            operation["security"] = [{"bearer": []}] if needs_key else []
     return document
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway import oversight
 from gateway.problems import Problem, gateway_of, require_operator
 
 router = APIRouter(tags=["operations"])
@@ -38,13 +39,24 @@ class StreamHold(BaseModel):
     held_for_s: float
 
 
+class StuckStream(BaseModel):
+    destination: str
+    subject: str
+    open_deliveries: int
+    oldest_age_s: float
+    attempts: int
+    last_error: str | None
+
+
 class Status(BaseModel):
     destinations: dict[str, DestinationStatus]
     streams_on_hold: list[StreamHold]
+    stuck: list[StuckStream]
     pending_ordering: int
     accepted: int
     backlog: int
     circuits: dict[str, str]
+    defects: list[str]
 
 
 class DeadLetterItem(BaseModel):
@@ -63,6 +75,15 @@ class DeadLetterItem(BaseModel):
 class DeadLetters(BaseModel):
     count: int
     items: list[DeadLetterItem]
+
+
+class Inspection(BaseModel):
+    """One event's dead letters (one per destination that gave up) and the
+    event as the gateway stored it."""
+
+    event_id: str
+    letters: list[DeadLetterItem]
+    event: dict[str, Any]
 
 
 class Resolution(BaseModel):
@@ -107,10 +128,13 @@ class AuditEntry(BaseModel):
 async def status(request: Request, _: Operator) -> dict[str, Any]:
     """Queue depth and age per destination, streams on hold, totals."""
     gateway = gateway_of(request)
-    report = await gateway.store.status(gateway.destinations)
+    report = await gateway.store.status(
+        gateway.destinations, gateway.config.monitoring.stuck_after_s
+    )
     gateway.metrics.observe_status(report)
     report["backlog"] = gateway.store.backlog
     report["circuits"] = {w.name: w.breaker.state for w in gateway.workers}
+    report["defects"] = list(gateway.config.defects)
     return report
 
 
@@ -119,6 +143,24 @@ async def dead_letters(request: Request, _: Operator) -> dict[str, Any]:
     """Deliveries that failed for good, with the ERP's code and message."""
     letters = await gateway_of(request).store.dead_letters()
     return {"count": len(letters), "items": [letter.to_json() for letter in letters]}
+
+
+@router.get(
+    "/v1/dead-letters/{event_id:path}",
+    response_model=Inspection,
+    responses={**_AUTH_ERRORS, 404: {"description": "No dead letter for that id"}},
+)
+async def inspect(request: Request, event_id: str, _: Operator) -> dict[str, Any]:
+    """One dead letter in full: the ERP's words and the stored event."""
+    found = await gateway_of(request).store.inspect(event_id)
+    if found is None:
+        raise Problem(
+            404,
+            "not-found",
+            "No such dead letter",
+            f"event_id: {event_id!r} has no dead letter",
+        )
+    return found
 
 
 @router.post(
@@ -137,7 +179,9 @@ async def discard(request: Request, body: Resolution, _: Operator) -> dict[str, 
     return await _resolve(request, body, "discard")
 
 
-async def _resolve(request: Request, body: Resolution, action: str) -> dict[str, Any]:
+async def _resolve(
+    request: Request, body: Resolution, action: oversight.Resolution
+) -> dict[str, Any]:
     gateway = gateway_of(request)
     done = await gateway.store.resolve_dead(
         body.event_ids, body.destination, action, body.actor, body.reason

@@ -26,7 +26,9 @@ from typing import Any
 
 import psycopg
 
+from gateway import oversight
 from gateway.store import SqliteStore
+from gateway.transactions import GroupCommitter, LoopCommitter
 
 _TYPES = (
     ("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"),
@@ -94,6 +96,18 @@ class PostgresStore(SqliteStore):
 
     def _connect(self) -> _Connection:
         return _Connection(self.dsn, self.schema)
+
+    def _new_committer(self) -> LoopCommitter | GroupCommitter:
+        """Statements wait for the network: a thread of its own."""
+        return GroupCommitter()
+
+    async def refresh_backlog(self) -> int:
+        """Recount the open deliveries: other replicas change them too."""
+        self.backlog = await self.run(oversight.backlog)
+        return self.backlog
+
+    def _start_checkpoints(self) -> None:
+        """PostgreSQL checkpoints by itself."""
 
     def _last_position(self, conn: Any) -> int:
         return 0  # positions come from the events table's sequence

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 IngestStatus = Literal["accepted", "duplicate", "conflict"]
+
+
+@lru_cache(maxsize=256)
+def utc_text(moment: float) -> str:
+    """A Unix time as ISO 8601 UTC (``...Z``); a batch shares one moment."""
+    return datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -19,12 +26,11 @@ class Acknowledgement:
     status: IngestStatus = "accepted"
 
     def to_json(self) -> dict[str, Any]:
-        when = datetime.fromtimestamp(self.accepted_at, UTC)
         return {
             "id": self.event_id,
             "status": self.status,
             "position": self.position,
-            "accepted_at": when.isoformat().replace("+00:00", "Z"),
+            "accepted_at": utc_text(self.accepted_at),
         }
 
 
@@ -73,7 +79,6 @@ class DeadLetter:
     dead_at: float
 
     def to_json(self) -> dict[str, Any]:
-        when = datetime.fromtimestamp(self.dead_at, UTC)
         return {
             "position": self.position,
             "event_id": self.event_id,
@@ -84,5 +89,5 @@ class DeadLetter:
             "error_code": self.error_code,
             "error_message": self.error_message,
             "attempts": self.attempts,
-            "dead_at": when.isoformat().replace("+00:00", "Z"),
+            "dead_at": utc_text(self.dead_at),
         }

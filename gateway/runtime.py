@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from contracts import MasterData, PlantEvent, load_master_data
-from gateway.config import GatewayConfig
+from gateway.config import DEFECT_EFFECTS, GatewayConfig
 from gateway.delivery import DestinationWorker
 from gateway.destinations import build_senders
 from gateway.intake import canonical_body, digest
@@ -37,16 +37,17 @@ class Gateway:
         self.metrics = GatewayMetrics()
         self.destinations = config.enabled_destinations()
         self.store = _store(config)
+        self.store.on_commit = self.metrics.committed
         self.keys = {access.key: plant for plant, access in config.plants.items()}
         self.workers: list[DestinationWorker] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = False
 
     async def start(self) -> None:
-        if self.config.defects:
+        for defect in self.config.defects:
             LOG.warning(
-                "DEFECTS ON: this gateway is deliberately broken",
-                extra={"fields": {"defects": list(self.config.defects)}},
+                "DEFECT ON: this gateway is deliberately broken",
+                extra={"fields": {"defect": defect, "effect": DEFECT_EFFECTS[defect]}},
             )
         self.store.open()
         for sender in build_senders(self.config, self.master):
@@ -62,7 +63,7 @@ class Gateway:
             )
             self.workers.append(worker)
             self._tasks.append(asyncio.create_task(worker.run()))
-        self._tasks.append(asyncio.create_task(self._watch_gaps()))
+        self._tasks.append(asyncio.create_task(self._watch()))
         self.ready = True
 
     async def stop(self) -> None:
@@ -76,13 +77,16 @@ class Gateway:
             await worker.sender.close()
         self.store.close()
 
-    async def _watch_gaps(self) -> None:
+    async def _watch(self) -> None:
+        """Put streams whose gap outlived the timeout on hold; recount the
+        backlog (other replicas change it too)."""
         timeout = self.config.ordering.gap_timeout_s
         while True:
             await asyncio.sleep(_WATCHDOG_S)
             held = await self.store.hold_overdue(timeout)
             if held:
                 LOG.warning("streams on hold", extra={"fields": {"held": held}})
+            await self.store.refresh_backlog()
 
     # Ingest ----------------------------------------------------------------------
 
@@ -102,11 +106,14 @@ class Gateway:
     async def ingest(self, events: Sequence[PlantEvent]) -> list[Acknowledgement]:
         """Store events durably; wake the workers if anything became due."""
         acks, ready = await self.store.ingest([self.incoming(e) for e in events])
-        outcomes = Counter(
-            (event.plant, ack.status) for event, ack in zip(events, acks, strict=True)
-        )
-        for (plant, outcome), count in outcomes.items():
-            self.metrics.ingested.labels(plant, outcome).inc(count)
+        if len(events) == 1:
+            self.metrics.count_ingested(events[0].plant, acks[0].status, 1)
+        else:
+            outcomes = Counter(
+                (e.plant, ack.status) for e, ack in zip(events, acks, strict=True)
+            )
+            for (plant, outcome), count in outcomes.items():
+                self.metrics.count_ingested(plant, outcome, count)
         if ready:
             for worker in self.workers:
                 worker.wake.set()

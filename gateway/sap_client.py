@@ -16,6 +16,8 @@ permanent and carries SAP's own code and message.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import ssl
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -43,86 +45,113 @@ def repeatability_creation(moment: float) -> str:
     return format_datetime(datetime.fromtimestamp(moment, UTC), usegmt=True)
 
 
-class SapClient:
-    """Writes to one SAP system; one session (cookie and CSRF token)."""
+class SapSession:
+    """One SAP Gateway session: a few keep-alive connections sharing one
+    cookie and one CSRF token."""
 
-    def __init__(self, config: SapDestination) -> None:
+    def __init__(
+        self, config: SapDestination, connections: int, tls: ssl.SSLContext
+    ) -> None:
         params = {"sap-client": config.client} if config.client else {}
-        self._client = httpx.AsyncClient(
+        self.client = httpx.AsyncClient(
             base_url=config.base_url.rstrip("/"),
+            verify=tls,
             auth=(config.user, config.password),
             timeout=config.timeout_s,
             params=params,
             headers={"Accept": "application/json"},
-            limits=httpx.Limits(max_connections=config.workers + 4),
+            limits=httpx.Limits(
+                max_connections=connections, max_keepalive_connections=connections
+            ),
         )
-        self._token: str | None = None
-        self._token_lock = asyncio.Lock()
+        self.token: str | None = None
+        self.token_lock = asyncio.Lock()
+
+
+class SapClient:
+    """Writes to one SAP system over a few sessions.
+
+    The writes of a destination's workers are spread over sessions of
+    ``CONNECTIONS_PER_SESSION`` connections each rather than one pool of
+    them all: httpx checks every pooled connection whenever a request
+    starts or ends, which costs more than the request itself once the pool
+    is large.
+    """
+
+    CONNECTIONS_PER_SESSION = 2
+
+    def __init__(self, config: SapDestination) -> None:
+        count = max(1, -(-config.workers // self.CONNECTIONS_PER_SESSION))
+        tls = ssl.create_default_context()  # one for all sessions: it is costly
+        self._sessions = [
+            SapSession(config, self.CONNECTIONS_PER_SESSION, tls) for _ in range(count)
+        ]
+        self._turn = itertools.cycle(self._sessions)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        for session in self._sessions:
+            await session.client.aclose()
 
     async def create(
         self, posting: SapPosting, idempotency: tuple[str, float] | None
     ) -> dict[str, Any]:
         """POST ``posting``; ``idempotency`` is (RequestID, creation time) or
         None to send the write without repeatable-request headers."""
+        session = next(self._turn)
         path = f"{SERVICE_ROOT}/{posting.service}/{posting.entity_set}"
         for _ in range(2):
-            token = await self._session_token(posting.service)
+            token = await _session_token(session, posting.service)
             headers = {"x-csrf-token": token, "Content-Type": "application/json"}
             if idempotency is not None:
                 headers["RequestID"] = idempotency[0]
                 headers["RepeatabilityCreation"] = repeatability_creation(
                     idempotency[1]
                 )
-            response = await self._send("POST", path, posting.body, headers)
+            response = await _send(session, "POST", path, posting.body, headers)
             if (
                 response.status_code == 403
                 and response.headers.get("x-csrf-token", "").lower() == "required"
             ):
-                if self._token == token:  # not renewed by another write yet
-                    self._token = None
+                if session.token == token:  # not renewed by another write yet
+                    session.token = None
                 continue
             return _answer(response)
         raise TransientError("CSRF", "SAP refused the CSRF token twice")
 
-    async def _session_token(self, service: str) -> str:
-        """The session's CSRF token; one fetch at a time, so that parallel
-        writes share one session instead of racing to open several."""
-        token = self._token
-        if token is not None:
-            return token
-        async with self._token_lock:
-            if self._token is None:
-                self._token = await self._fetch_token(service)
-            return self._token
 
-    async def _fetch_token(self, service: str) -> str:
-        response = await self._send(
-            "GET", f"{SERVICE_ROOT}/{service}/", None, {"x-csrf-token": "Fetch"}
-        )
-        token: str | None = response.headers.get("x-csrf-token")
-        if response.status_code >= 400 or not token:
-            _answer(response)
-            raise TransientError("CSRF", "SAP sent no CSRF token")
+async def _session_token(session: SapSession, service: str) -> str:
+    """The session's CSRF token; one fetch at a time, so that parallel
+    writes share the session instead of racing to open several."""
+    token = session.token
+    if token is not None:
         return token
+    async with session.token_lock:
+        if session.token is None:
+            response = await _send(
+                session, "GET", f"{SERVICE_ROOT}/{service}/", None,
+                {"x-csrf-token": "Fetch"},
+            )
+            fetched: str | None = response.headers.get("x-csrf-token")
+            if response.status_code >= 400 or not fetched:
+                _answer(response)
+                raise TransientError("CSRF", "SAP sent no CSRF token")
+            session.token = fetched
+        return session.token
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        body: dict[str, Any] | None,
-        headers: dict[str, str],
-    ) -> httpx.Response:
-        try:
-            return await self._client.request(method, path, json=body, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise TransientError("TIMEOUT", f"{type(exc).__name__} on {path}") from None
-        except httpx.TransportError as exc:
-            raise TransientError(
-                "CONNECTION", f"{type(exc).__name__} on {path}"
-            ) from None
+
+async def _send(
+    session: SapSession,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    headers: dict[str, str],
+) -> httpx.Response:
+    try:
+        return await session.client.request(method, path, json=body, headers=headers)
+    except httpx.TimeoutException as exc:
+        raise TransientError("TIMEOUT", f"{type(exc).__name__} on {path}") from None
+    except httpx.TransportError as exc:
+        raise TransientError("CONNECTION", f"{type(exc).__name__} on {path}") from None
 
 
 def _answer(response: httpx.Response) -> dict[str, Any]:

@@ -77,6 +77,8 @@ class PathState:
 
     dead_letters: dict[str, str] = field(default_factory=dict)
     queued: set[str] = field(default_factory=set)
+    # streams (subjects) the path still holds open, with why
+    held_streams: dict[str, str] = field(default_factory=dict)
 
 
 class Oracle:
@@ -200,6 +202,18 @@ class Oracle:
                         want.plant,
                         want.reference,
                         "still queued in the integration path",
+                        _ids(want),
+                    )
+                )
+            elif want.subject in path.held_streams:
+                verdict.findings.append(
+                    Finding(
+                        "stuck",
+                        want.workflow,
+                        want.plant,
+                        want.reference,
+                        f"stream {want.subject} still held open in the "
+                        f"integration path: {path.held_streams[want.subject]}",
                         _ids(want),
                     )
                 )

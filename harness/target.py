@@ -175,7 +175,19 @@ class Target:
         letters = {
             str(item.get("event_id", item.get("id"))): _reason(item) for item in items
         }
-        return PathState(dead_letters=letters)
+        held: dict[str, str] = {}
+        status = self.status() or {}
+        for stream in status.get("stuck", []):
+            held[str(stream.get("subject"))] = (
+                f"{stream.get('open_deliveries')} open deliveries to "
+                f"{stream.get('destination')} after {stream.get('attempts')} "
+                f"attempts; last error: {stream.get('last_error')}"
+            )
+        for stream in status.get("streams_on_hold", []):
+            held[str(stream.get("subject"))] = (
+                f"on hold waiting for sequence {stream.get('waiting_for_sequence')}"
+            )
+        return PathState(dead_letters=letters, held_streams=held)
 
 
 def _reason(item: dict[str, Any]) -> str:
@@ -291,6 +303,8 @@ class EmbeddedTarget(Target):
             "destinations": destinations,
             "ordering": {"gap_timeout_s": settings.gap_timeout.total_seconds()},
             "defects": list(settings.defects),
+            # anything still open when the harness looks is reported as stuck
+            "monitoring": {"stuck_after_s": 1.0},
         }
 
     def crash_gateway(self) -> None:

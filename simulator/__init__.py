@@ -7,9 +7,13 @@ Load a plant model, simulate it, and read its events and ground truth::
     run.events, run.ledger.to_dict(), run.orders, run.opening_stock
 
 The plant edge (``PlantEdge`` and its sinks) sends those events on with
-store-and-forward; ``calibrate`` fits machine behaviour from a state log.
+store-and-forward. ``write_machine_log`` writes a run's machine-state log
+(CSV, as a retrofit data logger would); ``calibrate`` fits a machine's
+failure, repair and cycle behaviour from such a log and ``fragment_yaml``
+turns the fit into a plant-model fragment.
 """
 
+from simulator.calibration import LogColumns, MachineFit, calibrate, fragment_yaml
 from simulator.edge import PlantEdge
 from simulator.errors import (
     CalibrationError,
@@ -24,6 +28,7 @@ from simulator.loading import (
     master_data_path,
     shift_hours,
 )
+from simulator.machinelog import LineTimeline, write_machine_log
 from simulator.oee import oee
 from simulator.sinks import (
     HttpSink,
@@ -40,6 +45,9 @@ __all__ = [
     "EdgeError",
     "HttpSink",
     "JsonlSink",
+    "LineTimeline",
+    "LogColumns",
+    "MachineFit",
     "MqttSink",
     "PlantEdge",
     "Sink",
@@ -50,9 +58,12 @@ __all__ = [
     "PlantModelError",
     "SimulatorError",
     "TwinRun",
+    "calibrate",
+    "fragment_yaml",
     "load_plant_model",
     "master_data_path",
     "oee",
     "shift_hours",
     "simulate",
+    "write_machine_log",
 ]

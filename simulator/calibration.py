@@ -27,6 +27,12 @@ about it (``simulator.model.Machine``):
 
 ``fragment_yaml`` writes the fit as a ``machines:`` entry to paste into a
 line of a plant model.
+
+What a log cannot show, the fit cannot know: stops shorter than the reading
+interval vanish (with 5-minute buckets short repairs merge two running times
+into one and the fitted mean time to failure comes out a few per cent long),
+and micro-stops logged as running are part of the fitted cycle time rather
+than a separate ``micro_stop_rate``.
 """
 
 from __future__ import annotations

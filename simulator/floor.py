@@ -50,12 +50,48 @@ def construct(model: type[M], **values: Any) -> M:
     for name, factory in factories:
         if name not in values:
             fields[name] = factory()
+    return restore(model, fields, set(values))
+
+
+def restore(model: type[M], fields: dict[str, Any], fields_set: set[str]) -> M:
+    """A ``model`` instance with exactly these field values and set fields."""
     instance = model.__new__(model)
     object.__setattr__(instance, "__dict__", fields)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_fields_set__", fields_set)
     object.__setattr__(instance, "__pydantic_extra__", None)
     object.__setattr__(instance, "__pydantic_private__", None)
     return instance
+
+
+_ENVELOPE_SET = frozenset(
+    ("id", "source", "type", "time", "subject", "sequence", "plant", "data")
+)
+
+
+def envelope(
+    event_id: str,
+    source: str,
+    time: datetime,
+    subject: str,
+    sequence: int,
+    plant: str,
+    payload: Payload,
+) -> PlantEvent:
+    """The twin's ``PlantEvent`` for ``payload`` (as ``construct`` would)."""
+    fields = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": source,
+        "type": payload.event_type,
+        "time": time,
+        "subject": subject,
+        "sequence": sequence,
+        "datacontenttype": "application/json",
+        "plant": plant,
+        "traceparent": None,
+        "data": payload,
+    }
+    return restore(PlantEvent, fields, set(_ENVELOPE_SET))
 
 
 def _defaults_of(model: type[BaseModel]) -> _Defaults:
@@ -99,16 +135,14 @@ class Emitter:
         self._count += 1
         sequence = self._sequences.get(subject, 0) + 1
         self._sequences[subject] = sequence
-        event = construct(
-            PlantEvent,
-            id=f"{self._prefix}{self._count:07d}",
-            source=self.source,
-            type=payload.event_type,
-            time=self.clock(now),
-            subject=subject,
-            sequence=sequence,
-            plant=self.plant,
-            data=payload,
+        event = envelope(
+            f"{self._prefix}{self._count:07d}",
+            self.source,
+            self.clock(now),
+            subject,
+            sequence,
+            self.plant,
+            payload,
         )
         self.events.append(event)
         for listener in self._listeners:

@@ -37,17 +37,22 @@ GOOD = Outcome(None, None, ())
 
 
 def stage_components(floor: Floor, order: ReleasedOrder) -> None:
-    """Scan the order's whole component need from raw to staging."""
+    """Scan the order's whole component need from raw to staging.
+
+    The scan counts in the unit the bill of material uses (grease in grams,
+    bolts by the box) when that is exact to three places, as the label on the
+    staged container would; the ledger books base units.
+    """
     stock = floor.stock
     storage = floor.spec.storage
     for index, item in enumerate(order.product.bom):
-        need = floor.master.to_base(
+        need = floor.stock.to_base(
             item.component, item.quantity_per_unit * order.quantity, item.unit
         )
-        unit = stock.base_unit(item.component)
         staged = order.staged.setdefault(index, [])
         for part, (lot, quantity) in enumerate(stock.take_raw(item.component, need)):
             unit_hu = f"HU{order.number}{index:02d}{part:02d}"
+            label, unit = _label(floor, item.component, quantity, item.unit)
             event = floor.emit(
                 construct(
                     ScanRecorded,
@@ -57,7 +62,7 @@ def stage_components(floor: Floor, order: ReleasedOrder) -> None:
                     lot=lot,
                     from_location=storage.raw,
                     to_location=storage.staging,
-                    quantity=quantity,
+                    quantity=label,
                     unit=unit,
                     order=order.number,
                 ),
@@ -152,7 +157,7 @@ def _consume(
     item = order.product.bom[index]
     stock = floor.stock
     unit = stock.base_unit(item.component)
-    remaining = floor.master.to_base(item.component, quantity, item.unit)
+    remaining = floor.stock.to_base(item.component, quantity, item.unit)
     staged = order.staged[index]
     location = floor.spec.storage.staging
     while remaining > 0:
@@ -205,8 +210,23 @@ def _consume(
 
 
 def _in_unit(floor: Floor, material: str, base: Decimal, unit: str) -> Decimal:
-    factor = floor.master.to_base(material, Decimal(1), unit)
+    factor = floor.stock.to_base(material, Decimal(1), unit)
     return (base / factor).normalize() + Decimal(0)
+
+
+def _label(
+    floor: Floor, material: str, base: Decimal, unit: str
+) -> tuple[Decimal, str]:
+    """``base`` in ``unit`` if that is exact to three places, else in base."""
+    base_unit = floor.stock.base_unit(material)
+    if unit == base_unit:
+        return base, base_unit
+    quantity = _in_unit(floor, material, base, unit)
+    exponent = quantity.as_tuple().exponent
+    exact = floor.stock.to_base(material, quantity, unit) == base
+    if exact and isinstance(exponent, int) and exponent >= -3:
+        return quantity, unit
+    return base, base_unit
 
 
 def _receive(floor: Floor, order: ReleasedOrder, pallet: int, good: int) -> None:

@@ -45,8 +45,20 @@ class Stock:
         self._units = {m.code: m.base_unit for m in master.materials}
         self._tracked = {m.code: m.tracking != "none" for m in master.materials}
 
+        self._factors: dict[tuple[str, str], Decimal | None] = {}
+
     def base_unit(self, material: str) -> str:
         return self._units[material]
+
+    def to_base(self, material: str, quantity: Decimal, unit: str) -> Decimal:
+        """``quantity`` in ``unit`` in the material's base unit (master data's
+        conversion, looked up once per material and unit)."""
+        key = (material, unit)
+        if key not in self._factors:
+            one = self.master.to_base(material, Decimal(1), unit)
+            self._factors[key] = None if unit == self._units[material] else one
+        factor = self._factors[key]
+        return quantity if factor is None else quantity * factor
 
     def tracked(self, material: str) -> bool:
         return self._tracked[material]

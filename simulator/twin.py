@@ -9,19 +9,22 @@ and whether time is virtual or scaled real time.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from contracts import Order, PlantEvent, StockBalance
+from contracts.payloads import Payload
 from simulator.errors import SimulatorError
+from simulator.floor import envelope, restore
 from simulator.ledger import Ledger
-from simulator.loading import PlantModel, load_plant_model
+from simulator.loading import PlantModel
 from simulator.machinelog import LineTimeline
 from simulator.plant import PlantResult, run_plant
 
@@ -66,19 +69,57 @@ def simulate(
         raise SimulatorError(f"shifts: {shifts!r} must be at least 1")
     if speed is not None and not speed > 0:
         raise SimulatorError(f"speed: {speed!r} must be a positive number")
+    if speed is not None:
+        return _combine(_realtime(model, shifts, seed, start, speed, on_event))
+    with _collector_paused():
+        results = _virtual(
+            model, shifts, seed, start, processes, on_event, on_plant_done
+        )
+        return _combine(results)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a virtual-time run.
+
+    A run builds hundreds of thousands of long-lived events and ledger rows
+    and almost no reference cycles; with the collector on, each collection
+    walks all of them again, which costs about as much as the simulation.
+    Reference counting still frees everything; the collector resumes (if it
+    was on) when the run is done.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _virtual(
+    model: PlantModel,
+    shifts: int,
+    seed: int,
+    start: date | None,
+    processes: int,
+    on_event: Callable[[PlantEvent], None] | None,
+    on_plant_done: Callable[[str], None] | None,
+) -> list[PlantResult]:
     indexes = range(len(model.plants))
     results: list[PlantResult]
-    if speed is not None:
-        results = _realtime(model, shifts, seed, start, speed, on_event)
-    elif processes > 1 and len(model.plants) > 1:
-        with ProcessPoolExecutor(max_workers=processes) as pool:
+    if processes > 1 and len(model.plants) > 1:
+        workers = min(processes, len(model.plants))
+        with ProcessPoolExecutor(
+            workers, initializer=_adopt, initargs=(model,)
+        ) as pool:
             futures = [
-                pool.submit(_run_from_file, str(model.source), i, shifts, seed, start)
-                for i in indexes
+                pool.submit(_run_packed, index, shifts, seed, start)
+                for index in indexes
             ]
             results = []
             for future in futures:
-                results.append(future.result())
+                results.append(_unpack(*future.result()))
                 if on_plant_done is not None:
                     on_plant_done(results[-1].plant)
     else:
@@ -87,13 +128,59 @@ def simulate(
             results.append(run_plant(model, index, shifts, seed, start, None, on_event))
             if on_plant_done is not None:
                 on_plant_done(results[-1].plant)
-    return _combine(results)
+    return results
 
 
-def _run_from_file(
-    source: str, index: int, shifts: int, seed: int, start: date | None
-) -> PlantResult:
-    return run_plant(load_plant_model(Path(source)), index, shifts, seed, start)
+_worker_model: PlantModel | None = None
+"""The model a worker process simulates plants of (set once per worker)."""
+
+_Packed = tuple[type[Payload], dict[str, Any], set[str], str, datetime, str, int]
+
+
+def _adopt(model: PlantModel) -> None:
+    global _worker_model
+    _worker_model = model
+
+
+def _run_packed(
+    index: int, shifts: int, seed: int, start: date | None
+) -> tuple[PlantResult, list[_Packed]]:
+    """Run one plant in a worker; its events go back as plain tuples, which
+    cross the process boundary several times faster than pydantic models."""
+    assert _worker_model is not None
+    with _collector_paused():
+        result = run_plant(_worker_model, index, shifts, seed, start)
+    packed = [
+        (
+            type(event.data),
+            event.data.__dict__,
+            event.data.__pydantic_fields_set__,
+            event.id,
+            event.time,
+            event.subject,
+            event.sequence,
+        )
+        for event in result.events
+    ]
+    return replace(result, events=[]), packed
+
+
+def _unpack(result: PlantResult, packed: list[_Packed]) -> PlantResult:
+    source = f"/plants/{result.plant}/twin"
+    plant = result.plant
+    result.events = [
+        envelope(
+            event_id,
+            source,
+            time,
+            subject,
+            sequence,
+            plant,
+            restore(payload, fields, fields_set),
+        )
+        for payload, fields, fields_set, event_id, time, subject, sequence in packed
+    ]
+    return result
 
 
 def _realtime(

@@ -8,7 +8,6 @@ an HTTP status with a JSON body.  ``OdooError`` carries what all of them need.
 
 from __future__ import annotations
 
-import traceback
 import xmlrpc.client
 from typing import Any
 
@@ -73,10 +72,17 @@ class OdooError(Exception):
 
     def json2_status(self) -> int:
         """The HTTP status of Odoo 19's JSON-2 API (``http_status`` of the
-        exception class, 500 for anything that is not a UserError)."""
+        exception class).
+
+        Known deviation: Odoo answers 500 for any exception that is not a
+        UserError (an unknown field in ``read``, a serialization failure). The
+        mock answers 422 for those caused by the request and 409 for the
+        serialization conflict, with Odoo's own error body, because PlantTwin
+        never answers bad input with a 500.
+        """
         if self.status is not None:
             return self.status
-        return _HTTP_STATUS.get(self.short, 422 if self.code == WARNING else 500)
+        return _HTTP_STATUS.get(self.short, 422)
 
     def xmlrpc_fault(self) -> xmlrpc.client.Fault:
         """The fault under ``/xmlrpc/2/`` (integer codes)."""
@@ -95,7 +101,7 @@ class OdooError(Exception):
 
 
 _HTTP_STATUS = {"AccessDenied": 403, "AccessError": 403, "MissingError": 404,
-                "LockError": 409}
+                "LockError": 409, "SerializationFailure": 409}
 
 
 def _fault(code: str, text: str) -> xmlrpc.client.Fault:
@@ -169,10 +175,11 @@ def http_error(status: int, description: str) -> OdooError:
 
 
 def from_exception(exc: BaseException) -> OdooError:
-    """Any exception, shaped as Odoo shapes an unexpected one."""
+    """Any exception, shaped as Odoo shapes an unexpected one (application
+    error, code 1).  ``debug`` is an Odoo-like traceback, not the mock's own:
+    the mock's files are no part of what a client may see."""
     if isinstance(exc, OdooError):
         return exc
     kind = type(exc)
     name = f"{kind.__module__}.{kind.__qualname__}"
-    debug = "".join(traceback.format_exception(exc))
-    return OdooError(name, str(exc), APPLICATION_ERROR, debug)
+    return OdooError(name, str(exc), APPLICATION_ERROR)

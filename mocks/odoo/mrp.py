@@ -121,6 +121,8 @@ def _mark_done(db: Database, env: Env, mo: Row) -> None:
     ratio = producing / (mo["product_qty"] or 1.0)
     raws = [m for m in db.find("stock.move", raw_material_production_id=mo["id"])
             if m["state"] not in ("done", "cancel")]
+    # Known gap: a component already reserved is consumed as reserved, not in
+    # proportion to qty_producing (Odoo rescales it when qty_producing changes).
     for move in raws:
         if move["quantity"] <= 0:
             planned = float_round(move["product_uom_qty"] * ratio,

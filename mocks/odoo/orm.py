@@ -4,6 +4,14 @@
 the field definitions, applies the multi-company record rule and keeps an undo
 log so that every RPC call is one transaction: a call that fails leaves no
 trace, as in Odoo where the whole request rolls back.
+
+Errors are Odoo's: a record outside the user's companies is an AccessError
+naming the operation (access, modify, create, delete); a many2one into
+another company is "Incompatible companies on records" (``_check_company``);
+a many2one to no record and a missing required value are PostgreSQL's
+foreign-key and not-null violations as Odoo words them (ValidationError);
+a value of the wrong type is a ValueError (application error).  Quantity
+fields are rounded to their digits when stored.
 """
 
 from __future__ import annotations

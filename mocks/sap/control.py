@@ -2,7 +2,8 @@
 
 ``GET /_mock/state`` and ``GET /_mock/journal`` are what the oracle reads;
 ``POST /_mock/master-data`` and ``POST /_mock/reset`` prepare a run;
-``/_mock/faults`` switches faults on and off; ``POST
+``/_mock/faults`` switches faults on and off; ``GET /_mock/post-processing``
+lists SAP's post-processing list (COGI) and ``POST
 /_mock/post-processing/reprocess`` runs SAP's post-processing job once.
 """
 

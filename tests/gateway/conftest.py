@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,9 @@ from contracts import (
 )
 from contracts.masterdata import Order, OrderOperation, StockBalance
 from gateway import GatewayConfig, parse_config
+from gateway.postgres import PostgresStore
+from gateway.records import Incoming
+from gateway.store import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANT_KEY = "plant-key-p100"
@@ -135,9 +139,10 @@ def confirmation() -> EventFactory:
         event_id: str | None = None,
         plant: str = "P100",
         when: datetime | None = None,
+        order: str = "1000001",
     ) -> PlantEvent:
         payload = OperationConfirmed(
-            order=subject.split("/")[-1],
+            order=order,
             operation="0010",
             work_center="MACH",
             yield_qty=Decimal(yield_qty),
@@ -203,3 +208,80 @@ def status(url: str) -> dict[str, Any]:
     response.raise_for_status()
     body: dict[str, Any] = response.json()
     return body
+
+
+def sap_figures(url: str) -> dict[str, Any]:
+    """The gateway's figures for its SAP destination."""
+    figures: dict[str, Any] = status(url)["destinations"]["sap"]
+    return figures
+
+
+def post(url: str, events: list[PlantEvent], headers: dict[str, str]) -> None:
+    """POST each event; each must be acknowledged (202, or 200 for a repeat)."""
+    for event in events:
+        response = httpx.post(
+            f"{url}/v1/events", content=event.to_json(), headers=headers
+        )
+        assert response.status_code in (200, 202), response.text
+
+
+@pytest.fixture
+def sap(master: MasterData) -> Iterator[str]:
+    """The SAP mock as a real server (its post-processing job off)."""
+    from mocks.sap import create_app as sap_app
+
+    with serve(sap_app(master, reprocess_interval=None)) as url:
+        yield url
+
+
+def sap_state(sap: str) -> dict[str, Any]:
+    state: dict[str, Any] = httpx.get(f"{sap}/_mock/state").json()
+    return state
+
+
+def sap_journal(sap: str) -> list[dict[str, Any]]:
+    journal: list[dict[str, Any]] = httpx.get(f"{sap}/_mock/journal").json()
+    return journal
+
+
+def fault(sap: str, **rule: Any) -> str:
+    """Add a fault rule to the SAP mock; its id."""
+    response = httpx.post(f"{sap}/_mock/faults", json=rule)
+    response.raise_for_status()
+    return str(response.json().get("id", ""))
+
+
+def confirmed_yields(sap: str) -> list[str]:
+    rows = sap_state(sap)["confirmations"]
+    return [row["ConfirmationYieldQuantity"] for row in rows]
+
+
+def incoming(
+    subject: str, sequence: int, event_id: str | None = None, digest: str = ""
+) -> Incoming:
+    """An event as the store takes it (store tests need no real payload)."""
+    return Incoming(
+        event_id=event_id or f"{subject}-{sequence}",
+        plant="P100",
+        subject=subject,
+        sequence=sequence,
+        type="io.planttwin.operation.confirmed.v1",
+        body="{}",
+        digest=digest or f"digest-{subject}-{sequence}",
+        destinations=("sap",),
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore]:
+    """The same rules against each store kind."""
+    if request.param == "postgres":
+        dsn = request.getfixturevalue("postgres_dsn")
+        store: SqliteStore = PostgresStore(dsn, schema=f"t_{uuid.uuid4().hex[:12]}")
+    else:
+        store = SqliteStore(tmp_path / "q.sqlite")
+    store.open()
+    yield store
+    store.close()
+    if isinstance(store, PostgresStore):
+        store.drop()

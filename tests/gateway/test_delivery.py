@@ -3,31 +3,29 @@ dead letters with SAP's message, replay with audit, defects on purpose."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from contracts import MasterData, PlantEvent
-from gateway import create_app
+from contracts import MasterData
+from gateway import create_app, request_id
 from tests.gateway.conftest import (
     OPERATOR_KEY,
     EventFactory,
+    confirmed_yields,
+    fault,
     gateway_config,
+    post,
+    sap_figures,
+    sap_journal,
+    sap_state,
     serve,
     status,
     wait_for,
 )
-
-sap_mock = pytest.importorskip("mocks.sap")
-
-
-@pytest.fixture
-def sap(master: MasterData) -> Iterator[str]:
-    with serve(sap_mock.create_app(master, reprocess_interval=None)) as url:
-        yield url
 
 
 def start_gateway(
@@ -36,34 +34,9 @@ def start_gateway(
     return serve(create_app(gateway_config(tmp_path, sap_url=sap, **extra), master))
 
 
-def post(url: str, events: list[PlantEvent], headers: dict[str, str]) -> None:
-    for event in events:
-        response = httpx.post(
-            f"{url}/v1/events", content=event.to_json(), headers=headers
-        )
-        assert response.status_code in (200, 202), response.text
-
-
 def drained(url: str) -> bool:
-    sap = status(url)["destinations"]["sap"]
-    return sap["queue_depth"] == 0 and sap["in_flight"] == 0
-
-
-def sap_state(sap: str) -> dict[str, Any]:
-    state: dict[str, Any] = httpx.get(f"{sap}/_mock/state").json()
-    return state
-
-
-def fault(sap: str, **rule: Any) -> str:
-    response = httpx.post(f"{sap}/_mock/faults", json=rule)
-    response.raise_for_status()
-    body = response.json()
-    return str(body.get("id", ""))
-
-
-def confirmed_yields(sap: str) -> list[str]:
-    rows = sap_state(sap)["confirmations"]
-    return [row["ConfirmationYieldQuantity"] for row in rows]
+    figures = sap_figures(url)
+    return bool(figures["queue_depth"] == 0 and figures["in_flight"] == 0)
 
 
 def test_events_reach_sap_in_order_converted_and_dated_locally(
@@ -122,24 +95,6 @@ def test_lost_acknowledgements_are_retried_without_posting_twice(
 
     assert figures["retries"] > 0
     assert len(confirmed_yields(sap)) == 8
-
-
-def test_retries_without_idempotency_post_twice_on_lost_acks(
-    tmp_path: Path,
-    sap: str,
-    master: MasterData,
-    plant_headers: dict[str, str],
-    confirmation: EventFactory,
-) -> None:
-    fault(sap, kind="lost_ack", rate=0.5, seed=7)
-    events = [confirmation(n, yield_qty="1") for n in range(1, 9)]
-    with start_gateway(
-        tmp_path, sap, master, defects=["retries_without_idempotency"]
-    ) as gateway:
-        post(gateway, events, plant_headers)
-        wait_for(lambda: status(gateway)["destinations"]["sap"]["delivered"] == 8)
-
-    assert len(confirmed_yields(sap)) > 8
 
 
 def test_a_business_error_is_a_dead_letter_with_sap_message_and_replayable(
@@ -242,3 +197,131 @@ def test_status_and_dead_letters_need_the_operator_key(
 
     assert (as_plant.status_code, as_nobody.status_code) == (403, 401)
     assert as_operator.status_code == 200
+
+
+def test_each_sap_write_carries_the_events_repeatable_request_headers(
+    tmp_path: Path,
+    sap: str,
+    master: MasterData,
+    plant_headers: dict[str, str],
+    confirmation: EventFactory,
+) -> None:
+    events = [confirmation(n) for n in (1, 2)]
+    with start_gateway(tmp_path, sap, master) as gateway:
+        post(gateway, events, plant_headers)
+        wait_for(lambda: sap_figures(gateway)["delivered"] == 2)
+
+    writes = [entry for entry in sap_journal(sap) if entry["method"] == "POST"]
+    assert [entry["request_id"] for entry in writes] == [
+        request_id(event.id) for event in events
+    ]
+    assert all(entry["headers"].get("RepeatabilityCreation") for entry in writes)
+
+
+def test_a_timeout_is_retried_and_posts_once(
+    tmp_path: Path,
+    sap: str,
+    master: MasterData,
+    plant_headers: dict[str, str],
+    confirmation: EventFactory,
+) -> None:
+    fault(sap, kind="latency", latency_ms=600)
+    slow = {"base_url": sap, "workers": 2, "timeout_s": 0.2}
+    with serve(
+        create_app(
+            gateway_config(tmp_path, destinations={"sap": slow}), master
+        )
+    ) as gateway:
+        post(gateway, [confirmation(1)], plant_headers)
+        wait_for(lambda: sap_figures(gateway)["retries"] >= 2)
+        httpx.delete(f"{sap}/_mock/faults").raise_for_status()
+        wait_for(lambda: sap_figures(gateway)["delivered"] == 1)
+
+        figures = sap_figures(gateway)
+
+    assert figures["retries"] >= 2 and figures["dead_letters"] == 0
+    assert len(confirmed_yields(sap)) == 1
+
+
+def test_server_errors_are_retried_until_sap_answers(
+    tmp_path: Path,
+    sap: str,
+    master: MasterData,
+    plant_headers: dict[str, str],
+    confirmation: EventFactory,
+) -> None:
+    fault(sap, kind="error", status=502)
+    with start_gateway(tmp_path, sap, master) as gateway:
+        post(gateway, [confirmation(1)], plant_headers)
+        wait_for(lambda: sap_figures(gateway)["retries"] >= 2)
+        httpx.delete(f"{sap}/_mock/faults").raise_for_status()
+        wait_for(lambda: sap_figures(gateway)["delivered"] == 1)
+        figures = sap_figures(gateway)
+
+    assert figures["dead_letters"] == 0
+    assert len(confirmed_yields(sap)) == 1
+
+
+def attempts(gateway: str) -> float:
+    """Writes tried against SAP, from the gateway's Prometheus metrics."""
+    metric = 'planttwin_gateway_delivery_attempts_total{destination="sap"}'
+    for line in httpx.get(f"{gateway}/metrics").text.splitlines():
+        if line.startswith(metric):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_the_circuit_opens_on_an_outage_and_closes_when_sap_is_back(
+    tmp_path: Path,
+    sap: str,
+    master: MasterData,
+    plant_headers: dict[str, str],
+    confirmation: EventFactory,
+) -> None:
+    fault(sap, kind="outage")
+    destination = {
+        "base_url": sap, "workers": 2,
+        "circuit_breaker": {"failures": 3, "reset_s": 2.0},
+    }
+    events = [confirmation(1, subject=f"line/{n}") for n in range(6)]
+    with serve(
+        create_app(gateway_config(tmp_path, destinations={"sap": destination}), master)
+    ) as gateway:
+        post(gateway, events, plant_headers)
+        wait_for(lambda: status(gateway)["circuits"]["sap"] == "open")
+        tried_when_opened = attempts(gateway)
+        time.sleep(0.5)  # a window well inside reset_s: nothing may be tried
+        tried_while_open = attempts(gateway) - tried_when_opened
+        httpx.delete(f"{sap}/_mock/faults").raise_for_status()
+        wait_for(lambda: sap_figures(gateway)["delivered"] == 6)
+        circuit = status(gateway)["circuits"]["sap"]
+
+    assert tried_when_opened <= 3 + 2  # the failures that opened it, in flight
+    assert tried_while_open == 0
+    assert circuit == "closed"
+    assert len(confirmed_yields(sap)) == 6
+
+
+def test_the_rate_limit_spaces_writes_to_one_destination(
+    tmp_path: Path,
+    sap: str,
+    master: MasterData,
+    plant_headers: dict[str, str],
+    confirmation: EventFactory,
+) -> None:
+    destination = {
+        "base_url": sap, "workers": 8, "rate_limit": {"per_second": 10, "burst": 1},
+    }
+    events = [confirmation(1, subject=f"line/{n}") for n in range(12)]
+    with serve(
+        create_app(gateway_config(tmp_path, destinations={"sap": destination}), master)
+    ) as gateway:
+        post(gateway, events, plant_headers)
+        wait_for(lambda: sap_figures(gateway)["delivered"] == 12)
+
+    moments = sorted(
+        datetime.fromisoformat(entry["received_at"])
+        for entry in sap_journal(sap)
+        if entry["method"] == "POST"
+    )
+    assert (moments[-1] - moments[0]).total_seconds() >= 11 / 10 * 0.9

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -189,3 +191,101 @@ def test_above_the_backlog_high_water_mark_ingress_answers_429(
 
     assert [answer.status_code for answer in answers] == [202, 202, 202, 429]
     assert answers[-1].headers["retry-after"] == "7"
+
+
+def test_a_wrong_content_type_is_a_415(
+    gateway: str, plant_headers: dict[str, str], confirmation: EventFactory
+) -> None:
+    headers = {**plant_headers, "Content-Type": "text/plain"}
+
+    response = httpx.post(
+        f"{gateway}/v1/events", content=confirmation(1).to_json(), headers=headers
+    )
+
+    assert response.status_code == 415
+    assert "Content-Type: 'text/plain'" in response.json()["detail"]
+
+
+def test_a_batch_with_too_many_events_is_a_413(
+    tmp_path: Path, plant_headers: dict[str, str], confirmation: EventFactory
+) -> None:
+    config = gateway_config(tmp_path, ingress={"max_batch_events": 3})
+    headers = {**plant_headers, "Content-Type": BATCH_CONTENT_TYPE}
+    events = [confirmation(n) for n in range(1, 5)]
+    with serve(create_app(config)) as url:
+        response = httpx.post(
+            f"{url}/v1/events/batch", content=dump_batch(events), headers=headers
+        )
+        accepted = status(url)["accepted"]
+
+    assert response.status_code == 413
+    assert "4 events is more than the limit of 3" in response.json()["detail"]
+    assert accepted == 0
+
+
+def test_a_batch_carrying_another_plants_event_is_refused_whole(
+    gateway: str, plant_headers: dict[str, str], confirmation: EventFactory
+) -> None:
+    events = [confirmation(1), confirmation(2, plant="P200")]
+    headers = {**plant_headers, "Content-Type": BATCH_CONTENT_TYPE}
+
+    response = httpx.post(
+        f"{gateway}/v1/events/batch", content=dump_batch(events), headers=headers
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("[1].plant: 'P200'")
+    assert status(gateway)["accepted"] == 0
+
+
+def test_an_acknowledged_event_is_already_committed_to_the_store_file(
+    tmp_path: Path, plant_headers: dict[str, str], confirmation: EventFactory
+) -> None:
+    config = gateway_config(tmp_path)
+    event = confirmation(1)
+    with serve(create_app(config)) as url:
+        answer = httpx.post(
+            f"{url}/v1/events", content=event.to_json(), headers=plant_headers
+        )
+        with sqlite3.connect(config.store.path) as reader:
+            stored = reader.execute(
+                "SELECT position FROM events WHERE id = ?", (event.id,)
+            ).fetchall()
+            journal_mode = reader.execute("PRAGMA journal_mode").fetchone()[0]
+
+    assert answer.status_code == 202
+    assert stored == [(answer.json()["position"],)]
+    assert journal_mode == "wal"
+
+
+def test_concurrent_requests_share_commits(
+    gateway: str, plant_headers: dict[str, str], confirmation: EventFactory
+) -> None:
+    bodies = [
+        confirmation(1, subject=f"line/{n}", event_id=f"c-{n}").to_json()
+        for n in range(64)
+    ]
+
+    async def send_all() -> list[int]:
+        async with httpx.AsyncClient(base_url=gateway) as client:
+            answers = await asyncio.gather(
+                *(client.post("/v1/events", content=body, headers=plant_headers)
+                  for body in bodies)
+            )
+        return [answer.status_code for answer in answers]
+
+    codes = asyncio.run(send_all())
+    metrics = httpx.get(f"{gateway}/metrics").text
+
+    assert codes == [202] * 64
+    commits = _metric(metrics, "planttwin_gateway_store_commits_total")
+    writes = _metric(metrics, "planttwin_gateway_store_writes_total")
+    assert writes >= 64
+    assert commits < writes
+
+
+def _metric(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{name} is not in /metrics")

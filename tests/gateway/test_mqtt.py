@@ -6,6 +6,7 @@ order)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -80,3 +81,29 @@ def _subscribed(gateway: str, host: str, port: int, topic_root: str) -> bool:
     valid JSON), which proves the subscription is live."""
     publish(host, port, f"{topic_root}/P100/events", ["probe"])
     return _rejected(gateway) > 0
+
+
+def test_events_published_while_the_gateway_is_down_arrive_when_it_returns(
+    tmp_path: Path, mqtt_broker: tuple[str, int], confirmation: EventFactory
+) -> None:
+    host, port = mqtt_broker
+    run = uuid.uuid4().hex[:8]
+    topic_root = f"planttwin-test-{run}"
+    config = gateway_config(
+        tmp_path,
+        mqtt={
+            "enabled": True, "host": host, "port": port,
+            "topic": f"{topic_root}/+/events", "client_id": f"gateway-{run}",
+        },
+    )
+    with serve(create_app(config)) as gateway:
+        wait_for(lambda: _subscribed(gateway, host, port, topic_root), timeout=20)
+
+    batch = json.dumps([confirmation(n).to_wire() for n in (1, 2, 3)])
+    publish(host, port, f"{topic_root}/P100/events", [batch])
+
+    with serve(create_app(config)) as gateway:
+        wait_for(lambda: status(gateway)["accepted"] == 3, timeout=20)
+        accepted = status(gateway)["accepted"]
+
+    assert accepted == 3

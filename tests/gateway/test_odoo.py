@@ -267,3 +267,63 @@ def test_a_master_data_gap_in_odoo_is_a_dead_letter_naming_it(
     assert letter["error_code"] == "MASTER_DATA"
     assert "'PRESS-99' is not in Odoo" in letter["error_message"]
     assert records_of(odoo, "maintenance.request", "maint-2") == 0
+
+
+def test_a_transfer_goes_in_the_plant_unit_rounded_as_that_unit_rounds(
+    tmp_path: Path, odoo: str, master: MasterData, plant_headers: dict[str, str]
+) -> None:
+    grease = event(
+        ScanRecorded(
+            barcode="B3", handling_unit="HU3", material="GREASE",
+            from_location="RAW", to_location="STG", quantity=Decimal("1500.4"),
+            unit="G",
+        ),
+        "scan-3", "hu/HU3",
+    )
+    config = gateway_config(tmp_path, destinations=odoo_destination(odoo))
+
+    with serve(create_app(config, master)) as gateway:
+        post_all(gateway, [grease], plant_headers)
+        wait_for(lambda: settled(gateway, 1))
+
+    state = httpx.get(f"{odoo}/_mock/state").json()
+    [move] = [m for m in state["moves"] if m["x_event_id"] == "scan-3"]
+    assert (move["state"], move["uom"], float(move["quantity"])) == ("done", "g", 1500)
+    staged = [
+        float(q["quantity"]) for q in state["quants"]
+        if q["material"] == "GREASE" and q["storage_location"] == "STG"
+    ]
+    assert staged == [100000 + 1.5]
+
+
+def test_retries_without_idempotency_make_odoo_records_twice(
+    tmp_path: Path, odoo: str, master: MasterData, plant_headers: dict[str, str]
+) -> None:
+    httpx.post(
+        f"{odoo}/_mock/faults",
+        json={
+            "kind": "lost_ack", "rate": 0.5, "seed": 3, "model": "maintenance.request"
+        },
+    ).raise_for_status()
+    requests = [
+        event(
+            MaintenanceRequested(
+                request_id=f"MR-{n}", equipment="CNC-01", work_center="MACH",
+                failure_code="SPINDLE", priority=2, machine_down=True,
+            ),
+            f"maint-{n}", f"equipment/CNC-01/{n}",
+        )
+        for n in range(1, 7)
+    ]
+    config = gateway_config(
+        tmp_path,
+        destinations=odoo_destination(odoo),
+        defects=["retries_without_idempotency"],
+    )
+
+    with serve(create_app(config, master)) as gateway:
+        post_all(gateway, requests, plant_headers)
+        wait_for(lambda: settled(gateway, 6))
+
+    made = [records_of(odoo, "maintenance.request", f"maint-{n}") for n in range(1, 7)]
+    assert sum(made) > 6

@@ -4,43 +4,22 @@ hold (never skip), one held stream never blocks another."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from gateway.postgres import PostgresStore
-from gateway.records import Incoming
+from contracts import MasterData
+from gateway import create_app
 from gateway.store import SqliteStore
-
-
-def incoming(subject: str, sequence: int, event_id: str | None = None) -> Incoming:
-    return Incoming(
-        event_id=event_id or f"{subject}-{sequence}",
-        plant="P100",
-        subject=subject,
-        sequence=sequence,
-        type="io.planttwin.operation.confirmed.v1",
-        body="{}",
-        digest=f"digest-{subject}-{sequence}",
-        destinations=("sap",),
-    )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore]:
-    """The same rules against each store kind."""
-    if request.param == "postgres":
-        dsn = request.getfixturevalue("postgres_dsn")
-        store: SqliteStore = PostgresStore(dsn, schema=f"t_{uuid.uuid4().hex[:12]}")
-    else:
-        store = SqliteStore(tmp_path / "q.sqlite")
-    store.open()
-    yield store
-    store.close()
-    if isinstance(store, PostgresStore):
-        store.drop()
+from tests.gateway.conftest import (
+    EventFactory,
+    confirmed_yields,
+    gateway_config,
+    incoming,
+    post,
+    sap_figures,
+    serve,
+    status,
+    wait_for,
+)
 
 
 async def drain(store: SqliteStore, destination: str = "sap") -> list[str]:
@@ -174,3 +153,32 @@ def test_a_restart_gives_back_what_was_in_flight(tmp_path: Path) -> None:
         assert restarted.backlog == 0
     finally:
         restarted.close()
+
+
+def test_over_http_a_gap_holds_its_stream_while_other_streams_flow(
+    tmp_path: Path,
+    sap: str,
+    master: MasterData,
+    plant_headers: dict[str, str],
+    confirmation: EventFactory,
+) -> None:
+    held = [confirmation(n, subject="line/A", yield_qty=str(n)) for n in (1, 3)]
+    flowing = [confirmation(n, subject="line/B", yield_qty="9") for n in (1, 2)]
+    config = gateway_config(tmp_path, sap_url=sap)  # gap timeout 0.5 s
+    with serve(create_app(config, master)) as gateway:
+        post(gateway, held + flowing, plant_headers)
+        wait_for(
+            lambda: bool(status(gateway)["streams_on_hold"])
+            and sap_figures(gateway)["delivered"] == 3
+        )
+        on_hold = status(gateway)["streams_on_hold"]
+        post(gateway, [confirmation(2, subject="line/A", yield_qty="2")], plant_headers)
+        wait_for(lambda: sap_figures(gateway)["delivered"] == 5)
+        after = status(gateway)
+
+    [stream] = on_hold
+    assert (stream["subject"], stream["waiting_for_sequence"]) == ("line/A", 2)
+    assert stream["held_events"] == 1 and stream["held_for_s"] >= 0
+    assert after["streams_on_hold"] == [] and after["pending_ordering"] == 0
+    line_a = [float(y) for y in confirmed_yields(sap) if float(y) != 9]
+    assert line_a == [1, 2, 3]

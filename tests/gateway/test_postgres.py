@@ -13,10 +13,20 @@ from pathlib import Path
 import httpx
 import pytest
 
+from contracts import MasterData
 from gateway import create_app
 from gateway.postgres import PostgresStore
-from tests.gateway.conftest import EventFactory, gateway_config, serve, status
-from tests.gateway.test_ordering import incoming
+from tests.gateway.conftest import (
+    EventFactory,
+    confirmed_yields,
+    gateway_config,
+    incoming,
+    post,
+    sap_state,
+    serve,
+    status,
+    wait_for,
+)
 
 pytestmark = pytest.mark.services
 
@@ -103,3 +113,59 @@ def test_a_gateway_on_postgres_acknowledges_and_deduplicates(
 
     assert answers == [202, 200]
     assert accepted == 1
+
+
+def delivered_here(gateway: str) -> float:
+    """Deliveries this replica made, from its own Prometheus metrics."""
+    metric = 'planttwin_gateway_deliveries_total{destination="sap",outcome="delivered"}'
+    for line in httpx.get(f"{gateway}/metrics").text.splitlines():
+        if line.startswith(metric):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_two_gateway_replicas_on_one_schema_post_each_event_once_in_order(
+    tmp_path: Path,
+    postgres_dsn: str,
+    sap: str,
+    master: MasterData,
+    plant_headers: dict[str, str],
+    confirmation: EventFactory,
+) -> None:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    store = {"kind": "postgres", "dsn": postgres_dsn, "schema_name": schema}
+    streams = {
+        f"line/{line}": [
+            confirmation(n, subject=f"line/{line}", yield_qty=f"{line}.{n}")
+            for n in range(1, 6)
+        ]
+        for line in range(1, 5)
+    }
+    configs = [
+        gateway_config(tmp_path / name, sap_url=sap, store={**store, "replica": name})
+        for name in ("a", "b")
+    ]
+    try:
+        with serve(create_app(configs[0], master)) as first, serve(
+            create_app(configs[1], master)
+        ) as second:
+            for index, event in enumerate(zip(*streams.values(), strict=True)):
+                post(first if index % 2 else second, list(event), plant_headers)
+            wait_for(lambda: len(confirmed_yields(sap)) >= 20, timeout=30)
+            wait_for(lambda: delivered_here(first) + delivered_here(second) == 20)
+            shared = status(first)
+    finally:
+        PostgresStore(postgres_dsn, schema=schema).drop()
+
+    rows = sap_state(sap)["confirmations"]
+    posted = Counter(row["ConfirmationText"] for row in rows)
+    assert set(posted) == {e.id for events in streams.values() for e in events}
+    assert max(posted.values()) == 1
+    for line in range(1, 5):
+        yields = [
+            row["ConfirmationYieldQuantity"]
+            for row in rows
+            if row["ConfirmationYieldQuantity"].startswith(f"{line}.")
+        ]
+        assert yields == [f"{line}.{n}" for n in range(1, 6)]
+    assert shared["accepted"] == 20 and shared["destinations"]["sap"]["delivered"] == 20

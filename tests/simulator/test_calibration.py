@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import random
 from pathlib import Path
 
 import pytest
@@ -247,3 +249,53 @@ def _figures(fit: MachineFit) -> tuple[float, ...]:
         fit.cycle_time,
         fit.ideal_cycle_time or 0.0,
     )
+
+
+def test_a_state_change_log_gives_exactly_the_lifetimes_it_holds(
+    tmp_path: Path,
+) -> None:
+    # Failures after Weibull running time, each run interrupted by a 30-minute
+    # pause (OFF, which stops the running clock); a repair goes on through
+    # a pause too. Rows only where the state changes; epoch-second times.
+    from scipy import stats
+
+    rng = random.Random(5)
+    rows: list[tuple[float, str, int]] = []
+    moment = 1_764_486_000.0
+    ttf, ttr = [], []
+    for _ in range(60):
+        running = rng.weibullvariate(3000, 1.3)
+        repair = rng.lognormvariate(6.0, 0.4)
+        for state, span, units in (
+            ("RUN", running / 2, 0),
+            ("OFF", 1800.0, 7),
+            ("RUN", running / 2, 0),
+            ("DOWN", repair / 2, 8),
+            ("OFF", 600.0, 0),
+            ("DOWN", repair / 2, 0),
+        ):
+            rows.append((moment, state, units))
+            moment += span
+        ttf.append(running)
+        ttr.append(repair)
+    rows += [(moment, "RUN", 0), (moment + 500, "OFF", 1)]
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "timestamp,machine,state,count\n"
+        + "".join(f"{t:.6f},M1,{state},{units}\n" for t, state, units in rows),
+        encoding="utf-8",
+    )
+
+    fit = calibrate(path, "M1")
+
+    shape, _, scale = stats.weibull_min.fit(
+        stats.CensoredData(uncensored=ttf[1:], right=[500.0]), floc=0
+    )
+    sigma, _, median = stats.lognorm.fit(ttr, floc=0)
+    assert (fit.failures, fit.failures_censored, fit.repairs) == (59, 1, 60)
+    assert fit.ttf_shape == pytest.approx(shape, rel=1e-4)
+    assert fit.ttf_scale == pytest.approx(scale, rel=1e-4)
+    assert fit.ttr_sigma == pytest.approx(sigma, rel=1e-4)
+    assert fit.ttr_mu == pytest.approx(math.log(median), rel=1e-4)
+    assert fit.run_s == pytest.approx(sum(ttf) + 500, rel=1e-6)
+    assert fit.units == 60 * 15 + 1

@@ -123,7 +123,11 @@ def test_issues_follow_the_bom_and_receipts_follow_the_last_yield(
     for event in _of(day_run, "output.received"):
         received[event.data.order] += event.data.quantity
 
-    assert issued
+    grease = [
+        e.data for e in _of(day_run, "scan.recorded") if e.data.material == "GREASE"
+    ]
+    assert issued and grease
+    assert all(scan.unit == "G" and scan.quantity % 15 == 0 for scan in grease)
     for order in day_run.orders:
         truth = ledger["orders"][order.order]
         steps = list(truth["operations"].values())
@@ -218,8 +222,9 @@ def _replay(
         data: Any = event.data
         name = event.type.split(".")[-3] + "." + event.type.split(".")[-2]
         if name == "scan.recorded":
-            book(data.material, data.from_location, data.lot, -data.quantity)
-            book(data.material, data.to_location, data.lot, data.quantity)
+            moved = master.to_base(data.material, data.quantity, data.unit)
+            book(data.material, data.from_location, data.lot, -moved)
+            book(data.material, data.to_location, data.lot, moved)
         elif name == "material.consumed":
             book(data.component, data.storage_location, data.lot, -data.quantity)
         elif name == "output.received":

@@ -103,7 +103,7 @@ def test_serialization_failure_on_every_protocol(odoo: OdooMock, rpc: Rpc,
     assert legacy.value.faultCode == SERIALIZATION
     assert reply["error"]["data"]["name"] == "psycopg2.errors.SerializationFailure"
     assert reply["error"]["data"]["message"] == SERIALIZATION
-    assert answer.status_code == 500 and answer.json()["message"] == SERIALIZATION
+    assert answer.status_code == 409 and answer.json()["message"] == SERIALIZATION
     assert error.value.info["data"]["name"] == "psycopg2.errors.SerializationFailure"
     assert rpc("quality.check", "search_count", []) == 0
 

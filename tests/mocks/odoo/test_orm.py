@@ -143,14 +143,20 @@ def test_read_group_buckets_dates_in_the_context_timezone(
 
 
 def test_dates_default_to_today_in_the_context_timezone(rpc: Rpc) -> None:
-    zone = ZoneInfo("Pacific/Kiritimati")
-    before = datetime.now(zone).date().isoformat()
+    zones = ("Pacific/Kiritimati", "Pacific/Pago_Pago")  # 25 hours apart
+    before = {tz: datetime.now(ZoneInfo(tz)).date().isoformat() for tz in zones}
 
-    created = rpc("maintenance.request", "create", {"name": "leak"},
-                  context={"tz": "Pacific/Kiritimati"})
-    [row] = rpc("maintenance.request", "read", [created], ["request_date"])
+    dates = {}
+    for tz in zones:
+        created = rpc("maintenance.request", "create", {"name": "leak"},
+                      context={"tz": tz})
+        dates[tz] = rpc("maintenance.request", "read", [created],
+                        ["request_date"])[0]["request_date"]
+    after = {tz: datetime.now(ZoneInfo(tz)).date().isoformat() for tz in zones}
 
-    assert row["request_date"] in {before, datetime.now(zone).date().isoformat()}
+    assert dates[zones[0]] != dates[zones[1]]
+    for tz in zones:
+        assert dates[tz] in {before[tz], after[tz]}
 
 
 def test_translated_names_follow_the_context_language(rpc: Rpc) -> None:

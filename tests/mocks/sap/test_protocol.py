@@ -267,6 +267,7 @@ def test_payloads_as_sap_sends_them(sap: Running) -> None:
     listed = session.get(base, params={"$inlinecount": "allpages"}, timeout=10)
 
     row = created.json()["d"]
+    assert session.get(row["__metadata"]["uri"], timeout=10).json()["d"] == row
     assert created.status_code == 201
     assert created.headers["location"] == row["__metadata"]["uri"]
     assert created.headers["etag"] == row["__metadata"]["etag"]
@@ -289,7 +290,8 @@ def test_oracle_fields_never_travel_in_odata_payloads(sap: Running) -> None:
         json={"NotificationText": "x"}, timeout=10).raise_for_status()
     state = sap.state()
     reads = {
-        "API_PROD_ORDER_CONFIRMATION_2_SRV": ["ProdnOrdConf2", "ProdnOrdConfMatlDocItm"],
+        "API_PROD_ORDER_CONFIRMATION_2_SRV": ["ProdnOrdConf2",
+                                              "ProdnOrdConfMatlDocItm"],
         "API_MATERIAL_DOCUMENT_SRV": ["A_MaterialDocumentHeader",
                                       "A_MaterialDocumentItem"],
         "API_MAINTNOTIFICATION": ["MaintenanceNotification"],
@@ -442,3 +444,43 @@ def test_pyodata_calls_function_imports(sap: Running) -> None:
 
     assert answer["TechlyCmpltOrder"]["SystemMessageType"] == "S"
     assert sap.state()["orders"][0]["OrderStatus"] == "TECO"
+
+
+def test_pyodata_reads_stock_by_plant_location_batch_and_stock_type(
+    sap: Running,
+) -> None:
+    stock = pyodata_client(sap, "API_MATERIAL_STOCK_SRV").entity_sets.A_MaterialStock
+
+    housings = stock.get_entity("SF-HSG-100").nav("to_MatlStkInAcctMod")
+    rows = housings.get_entities().execute()
+
+    assert sorted((r.Plant, r.StorageLocation, r.Batch, r.InventoryStockType,
+                   Decimal(r.MatlWrhsStkQtyInMatlBaseUnit), r.MaterialBaseUnit)
+                  for r in rows) == [
+        ("1010", "0002", "H-NEW", "01", Decimal(20), "PC"),
+        ("1010", "0002", "H-OLD", "01", Decimal(3), "PC")]
+
+
+def test_pyodata_records_and_reads_inspection_results(sap: Running) -> None:
+    logged_on(sap.url, "API_MATERIAL_DOCUMENT_SRV").post(
+        f"{sap.url}{ROOT}/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader",
+        json={"GoodsMovementCode": "02", "to_MaterialDocumentItem": [{
+            "Material": "FG-PUMP-100", "Plant": "1010", "StorageLocation": "0004",
+            "Batch": "P-7", "GoodsMovementType": "101", "InventoryStockType": "02",
+            "EntryUnit": "PC", "QuantityInEntryUnit": "3",
+            "ManufacturingOrder": "1000001"}]}, timeout=10).raise_for_status()
+    lots = pyodata_client(sap, "API_INSPECTIONLOT_SRV").entity_sets
+
+    lot = lots.A_InspectionLot.get_entities().filter(
+        "Material eq 'FG-PUMP-100' and Batch eq 'P-7'").execute()[0]
+    lots.A_InspectionResult.create_entity().set(
+        InspectionLot=lot.InspectionLot, InspPlanOperationInternalID="00000001",
+        InspectionCharacteristic="0010", InspectionValuationResult="A",
+        InspectionResultMeanValue=4.2).execute()
+    results = lots.A_InspectionResult.get_entities().filter(
+        f"InspectionLot eq '{lot.InspectionLot}'").execute()
+
+    assert Decimal(lot.InspectionLotQuantity) == 3
+    assert lot.ManufacturingOrder == "1000001"
+    assert [(r.InspectionCharacteristic, r.InspectionValuationResult,
+             r.InspectionResultMeanValue) for r in results] == [("0010", "A", 4.2)]

@@ -26,6 +26,18 @@ def repeatable(request_id: str) -> dict[str, str]:
             "RepeatabilityCreation": "Thu, 03 Dec 2026 10:00:00 GMT"}
 
 
+def handshake(session: requests.Session) -> tuple[dict[str, str], dict[str, str]]:
+    """The session cookie and headers (CSRF token) of a logged-on session."""
+    headers = {name: str(value) for name, value in session.headers.items()}
+    return session.cookies.get_dict(), headers
+
+
+def pooled(cookies: dict[str, str]) -> httpx.Client:
+    """One client shared by 8 threads, each on its own pooled connection."""
+    return httpx.Client(auth=AUTH, cookies=cookies, timeout=30,
+                        limits=httpx.Limits(max_connections=8))
+
+
 def add_fault(sap: Running, **rule: Any) -> str:
     response = requests.post(f"{sap.url}/_mock/faults", json=rule, timeout=10)
     response.raise_for_status()
@@ -80,11 +92,11 @@ def test_malformed_repeatability_headers_are_400_and_post_nothing(
 def test_a_refused_request_runs_again_when_repeated(sap: Running) -> None:
     session = logged_on(sap.url, "API_MATERIAL_DOCUMENT_SRV")
     headers = repeatable("D4" * 16)
-    issue = {"GoodsMovementCode": "03", "to_MaterialDocumentItem": [{
-        "Material": "RM-SEAL-KIT", "Plant": "1010", "StorageLocation": "0002",
-        "GoodsMovementType": "551", "EntryUnit": "PC", "QuantityInEntryUnit": "1"}]}
-    receipt = {"GoodsMovementCode": "02", "to_MaterialDocumentItem": [dict(
-        issue["to_MaterialDocumentItem"][0], GoodsMovementType="101")]}
+    seals = {"Material": "RM-SEAL-KIT", "Plant": "1010", "StorageLocation": "0002",
+             "GoodsMovementType": "551", "EntryUnit": "PC", "QuantityInEntryUnit": "1"}
+    issue = {"GoodsMovementCode": "03", "to_MaterialDocumentItem": [seals]}
+    receipt = {"GoodsMovementCode": "02",
+               "to_MaterialDocumentItem": [dict(seals, GoodsMovementType="101")]}
 
     refused = session.post(sap.url + URL, json=issue, headers=headers, timeout=10)
     session.post(sap.url + URL, json=receipt, timeout=10).raise_for_status()
@@ -98,15 +110,14 @@ def test_a_refused_request_runs_again_when_repeated(sap: Running) -> None:
 
 def test_concurrent_repeats_of_one_request_post_once(sap: Running) -> None:
     session = logged_on(sap.url, "API_MATERIAL_DOCUMENT_SRV")
-    cookies = dict(session.cookies)
-    headers = dict(session.headers) | repeatable("E5" * 16)
+    cookies, headers = handshake(session)
+    headers |= repeatable("E5" * 16)
 
     def send(_: int) -> tuple[int, str]:
-        with httpx.Client(auth=AUTH, cookies=cookies, timeout=30) as client:
-            answer = client.post(sap.url + URL, json=SCRAP_ONE, headers=headers)
-            return answer.status_code, answer.headers.get("RepeatabilityResult", "")
+        answer = client.post(sap.url + URL, json=SCRAP_ONE, headers=headers)
+        return answer.status_code, answer.headers.get("RepeatabilityResult", "")
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with pooled(cookies) as client, ThreadPoolExecutor(max_workers=8) as pool:
         outcomes = list(pool.map(send, range(24)))
 
     assert sorted(outcomes) == [(201, "")] + [(201, "accepted")] * 23
@@ -233,6 +244,23 @@ def test_an_outage_window_ends_by_itself() -> None:
     assert faults.listing()[0]["active"] is False
 
 
+@pytest.mark.parametrize("distribution", ["uniform", "normal", "exponential"])
+def test_latency_distributions_are_seeded_around_their_mean(distribution: str) -> None:
+    rule = FaultRule(kind="latency", latency_ms=100, jitter_ms=20, seed=11,
+                     distribution=distribution)
+    runs = []
+    for _ in range(2):
+        faults = Faults()
+        faults.add(rule)
+        runs.append([faults.decide("API_MAINTNOTIFICATION", "MaintenanceNotification",
+                                   "GET", b"").delay_s for _ in range(400)])
+
+    mean_ms = sum(runs[0]) / len(runs[0]) * 1000
+    assert runs[0] == runs[1]
+    assert len(set(runs[0])) > 300
+    assert 85 < mean_ms < 115
+
+
 def test_bad_fault_rule_names_the_field(sap: Running) -> None:
     response = requests.post(f"{sap.url}/_mock/faults",
                              json={"kind": "meteor", "rate": 2}, timeout=10)
@@ -243,7 +271,7 @@ def test_bad_fault_rule_names_the_field(sap: Running) -> None:
 
 def test_concurrent_postings_never_lose_a_stock_update(sap: Running) -> None:
     session = logged_on(sap.url, "API_MATERIAL_DOCUMENT_SRV")
-    cookies, headers = dict(session.cookies), dict(session.headers)
+    cookies, headers = handshake(session)
 
     def move(index: int) -> int:
         there, back = ("0002", "0001") if index % 2 else ("0001", "0002")
@@ -251,10 +279,9 @@ def test_concurrent_postings_never_lose_a_stock_update(sap: Running) -> None:
             "Material": "RM-BOLT-M8", "Plant": "1010", "StorageLocation": there,
             "GoodsMovementType": "311", "IssuingOrReceivingStorageLoc": back,
             "EntryUnit": "PC", "QuantityInEntryUnit": "1"}]}
-        with httpx.Client(auth=AUTH, cookies=cookies, timeout=30) as client:
-            return client.post(sap.url + URL, json=body, headers=headers).status_code
+        return client.post(sap.url + URL, json=body, headers=headers).status_code
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with pooled(cookies) as client, ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(move, range(1, 161)))
 
     state = sap.state()
@@ -270,16 +297,15 @@ def test_concurrent_confirmations_backflush_every_component_once(
 ) -> None:
     service = "API_PROD_ORDER_CONFIRMATION_2_SRV"
     session = logged_on(sap.url, service)
-    cookies, headers = dict(session.cookies), dict(session.headers)
+    cookies, headers = handshake(session)
     body = {"OrderID": "1000001", "OrderOperation": "0020",
             "ConfirmationYieldQuantity": "0.5", "ConfirmationUnit": "PC"}
 
     def confirm(_: int) -> int:
-        with httpx.Client(auth=AUTH, cookies=cookies, timeout=30) as client:
-            return client.post(f"{sap.url}{ROOT}/{service}/ProdnOrdConf2", json=body,
-                               headers=headers).status_code
+        return client.post(f"{sap.url}{ROOT}/{service}/ProdnOrdConf2", json=body,
+                           headers=headers).status_code
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with pooled(cookies) as client, ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(confirm, range(20)))
 
     state = sap.state()
