@@ -225,10 +225,10 @@ class OdooSender:
             unit = base_unit
         elif self.master.round_for(unit, amount) != amount:
             # Odoo would round 4.48 boxes to 4: an opened box goes in the
-            # material's base unit, where it is exact.
-            unit, amount = base_unit, self.master.to_base(
-                data.material, amount, data.unit
-            )
+            # material's base unit when it is exact there (448 pieces).
+            base = self.master.to_base(data.material, amount, data.unit)
+            if self.master.round_for(base_unit, base) == base:
+                unit, amount = base_unit, base
         quantity = float(self.master.round_for(unit, amount))
         uom = await self._uom(unit)
         line: dict[str, Any] = {
