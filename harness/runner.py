@@ -57,6 +57,7 @@ def _target(scenario: Scenario, master: MasterData, work_dir: Path) -> Target:
 
 def run_scenario(scenario: Scenario, report_dir: Path, console: Console) -> RunResult:
     """Run one scenario and write its reports into ``report_dir``."""
+    report_dir = report_dir.resolve()  # child processes resolve paths elsewhere
     report_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     console.print(

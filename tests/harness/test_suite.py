@@ -43,6 +43,7 @@ def _scenario(name: str) -> Scenario:
 
 
 def _run(scenario: Scenario, tmp_path: Path) -> RunResult:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     console = Console(file=(tmp_path / "console.txt").open("w"), width=120)
     return run_scenario(scenario, tmp_path / scenario.name, console)
 
@@ -57,8 +58,12 @@ def _explain(result: RunResult) -> str:
 
 
 @pytest.mark.parametrize("name", [path.stem for path in discover([SCENARIOS])], ids=str)
-def test_reference_gateway_passes_scenario(name: str, tmp_path: Path) -> None:
-    result = _run(_scenario(name), tmp_path)
+def test_reference_gateway_passes_scenario(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a relative report folder, as `make demo` gives it
+    monkeypatch.chdir(tmp_path)
+    result = _run(_scenario(name), Path("reports"))
 
     assert result.passed, _explain(result)
     assert result.delivered > 0
